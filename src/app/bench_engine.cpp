@@ -1,0 +1,228 @@
+#include "app/bench_engine.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <ostream>
+
+#include "app/csv.hpp"
+#include "app/rss.hpp"
+#include "engine/engine.hpp"
+#include "util/error.hpp"
+
+namespace gridswarm::app {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double elapsed_us(clock_type::time_point t0, clock_type::time_point t1) {
+  return std::chrono::duration<double, std::micro>(t1 - t0).count();
+}
+
+/// One instance's share of a run: its step times and counters, written by its own thread only.
+struct InstanceRun {
+  std::vector<double> step_us;
+  long converged = 0;
+  long iterations = 0;
+};
+
+void step_instance(engine::Engine& eng, const std::vector<double>& mults, int steps, InstanceRun& run) {
+  run.step_us.reserve(static_cast<size_t>(steps));
+  for (int k = 0; k < steps; ++k) {
+    const double mult = mults[static_cast<size_t>(k) % mults.size()];
+    const auto t0 = clock_type::now();
+    const auto res = eng.solve_step(mult);
+    run.step_us.push_back(elapsed_us(t0, clock_type::now()));
+    run.converged += res.converged ? 1 : 0;
+    run.iterations += res.iterations;
+  }
+}
+
+/// Engines of one run, kept alive after the parallel region so the caller can measure their resident memory.
+struct PhaseRun {
+  BenchPhase phase;
+  std::vector<std::optional<engine::Engine>> engines;
+};
+
+/// Captures the first exception thrown by any thread, to rethrow on the calling thread (exceptions must not leave
+/// an OpenMP region).
+class FirstError {
+ public:
+  void capture() {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::current_exception();
+    failed_.store(true);
+  }
+  [[nodiscard]] bool failed() const { return failed_.load(); }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+  std::atomic<bool> failed_{false};
+};
+
+PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, int threads) {
+  PhaseRun out;
+  out.engines.resize(static_cast<size_t>(threads));
+  std::vector<InstanceRun> runs(static_cast<size_t>(threads));
+  FirstError error;
+  clock_type::time_point start, stop;
+  int team = 0;
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp master
+    team = omp_get_num_threads();
+    const auto me = static_cast<size_t>(omp_get_thread_num());
+    try {
+      out.engines[me].emplace(engine::Engine::compile(opt.feeder));
+      out.engines[me]->begin_time_series();
+    } catch (...) {
+      error.capture();
+    }
+#pragma omp barrier
+#pragma omp master
+    start = clock_type::now();
+    if (!error.failed()) {
+      try {
+        step_instance(*out.engines[me], mults, opt.steps, runs[me]);
+      } catch (...) {
+        error.capture();
+      }
+    }
+#pragma omp barrier
+#pragma omp master
+    stop = clock_type::now();
+  }
+  error.rethrow();
+  if (team != threads) {
+    throw Error("OpenMP ran " + std::to_string(team) + " threads instead of " + std::to_string(threads) +
+                " (check OMP_THREAD_LIMIT)");
+  }
+  out.phase.threads = threads;
+  out.phase.steps = opt.steps;
+  out.phase.wall_s = elapsed_us(start, stop) * 1e-6;
+  for (auto& r : runs) {
+    out.phase.step_us.insert(out.phase.step_us.end(), r.step_us.begin(), r.step_us.end());
+    out.phase.converged_steps += r.converged;
+    out.phase.iterations += r.iterations;
+  }
+  return out;
+}
+
+std::string format_double(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+}  // namespace
+
+double BenchPhase::solves_per_s() const { return wall_s > 0.0 ? static_cast<double>(threads) * steps / wall_s : 0.0; }
+
+double percentile(std::vector<double> sample, double q) {
+  if (sample.empty()) return 0.0;
+  // Nearest rank: the smallest value with at least q of the sample at or below it.
+  const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(sample.size())));
+  const size_t k = std::min(sample.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(sample.begin(), sample.begin() + static_cast<std::ptrdiff_t>(k), sample.end());
+  return sample[k];
+}
+
+std::filesystem::path default_bench_loadshape() {
+  namespace fs = std::filesystem;
+  const fs::path rel = fs::path("inputs") / "loadshapes" / "bench_loadshape_96.csv";
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path().parent_path() / rel);
+    candidates.push_back(exe.parent_path() / rel);
+  }
+  candidates.push_back(fs::current_path() / rel);
+  std::string tried;
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c)) return c;
+    tried += " " + c.string();
+  }
+  throw Error("default load shape not found (tried" + tried + "); pass --loadshape FILE");
+}
+
+BenchReport run_bench(const BenchOptions& opt) {
+  if (opt.steps < 1) throw Error("--steps must be at least 1");
+  if (opt.threads < 1) throw Error("--threads must be at least 1");
+  const auto mults = read_loadshape_csv(opt.loadshape);
+  omp_set_dynamic(0);
+  BenchReport rep;
+  rep.feeder_file = opt.feeder.string();
+  rep.loadshape_file = opt.loadshape.string();
+  // The threads-wide run comes first, so that its resident-memory increase is not hidden by heap pages a previous
+  // run freed but kept.
+  const long rss_before_kb = rss_kb();
+  {
+    auto run = run_phase(opt, mults, opt.threads);
+    const long rss_after_kb = rss_kb();
+    rep.rss_kb_per_instance =
+        (rss_before_kb >= 0 && rss_after_kb >= 0) ? (rss_after_kb - rss_before_kb) / opt.threads : -1;
+    const auto& eng = *run.engines.front();
+    rep.feeder = eng.name();
+    rep.nodes = eng.num_nodes();
+    rep.engine_kb = static_cast<double>(eng.memory_bytes()) / 1024.0;
+    rep.parallel = std::move(run.phase);
+  }
+  rep.single = opt.threads > 1 ? run_phase(opt, mults, 1).phase : rep.parallel;
+  return rep;
+}
+
+nlohmann::json to_json(const BenchReport& rep) {
+  const auto& p = rep.parallel;
+  const double single_rate = rep.single.solves_per_s();
+  const double solves = static_cast<double>(p.threads) * p.steps;
+  nlohmann::json j;
+  j["feeder"] = rep.feeder;
+  j["feeder_file"] = rep.feeder_file;
+  j["loadshape_file"] = rep.loadshape_file;
+  j["nodes"] = rep.nodes;
+  j["threads"] = p.threads;
+  j["steps"] = p.steps;
+  j["step_us_median"] = percentile(p.step_us, 0.5);
+  j["step_us_p90"] = percentile(p.step_us, 0.9);
+  j["solves_per_s"] = p.solves_per_s();
+  j["single_thread_solves_per_s"] = single_rate;
+  j["efficiency"] = single_rate > 0.0 ? p.solves_per_s() / (p.threads * single_rate) : 0.0;
+  j["rss_kb_per_instance"] = rep.rss_kb_per_instance;
+  j["engine_kb"] = rep.engine_kb;
+  j["converged_steps"] = p.converged_steps;
+  j["solves"] = static_cast<long>(solves);
+  j["iterations_mean"] = solves > 0 ? static_cast<double>(p.iterations) / solves : 0.0;
+  return j;
+}
+
+void print_human(const BenchReport& rep, std::ostream& out) {
+  const auto j = to_json(rep);
+  out << "feeder               " << rep.feeder << " (" << rep.feeder_file << "), " << rep.nodes << " nodes\n";
+  out << "load shape           " << rep.loadshape_file << "\n";
+  out << "instances x steps    " << rep.parallel.threads << " x " << rep.parallel.steps
+      << " (one instance per thread)\n";
+  out << "step time            median " << format_double("%.1f", j["step_us_median"].get<double>()) << " us, p90 "
+      << format_double("%.1f", j["step_us_p90"].get<double>()) << " us\n";
+  out << "throughput           " << format_double("%.1f", j["solves_per_s"].get<double>())
+      << " solves/s (1 thread: " << format_double("%.1f", j["single_thread_solves_per_s"].get<double>()) << ")\n";
+  out << "parallel efficiency  " << format_double("%.3f", j["efficiency"].get<double>()) << "\n";
+  out << "memory per instance  " << rep.rss_kb_per_instance << " KiB resident, engine "
+      << format_double("%.1f", rep.engine_kb) << " KiB\n";
+  out << "converged steps      " << rep.parallel.converged_steps << " of " << j["solves"].get<long>()
+      << ", mean iterations " << format_double("%.2f", j["iterations_mean"].get<double>()) << "\n";
+}
+
+}  // namespace gridswarm::app

@@ -1,0 +1,60 @@
+// `gridswarm bench engine`: throughput of many independent engine instances, one per OpenMP thread.
+//
+// Each thread compiles its own Engine from the feeder inside the parallel region (so its memory is first touched by
+// the thread that uses it), then all threads meet at a barrier and step through the load shape: step k calls
+// solve_step(mult[k % npts]). Every step is timed with steady_clock; there is no untimed warm-up pass (the engine
+// already solved once while compiling, and the median ignores a slow first step). When threads > 1 the same run
+// is repeated with one thread to give the parallel efficiency.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace gridswarm::app {
+
+struct BenchOptions {
+  std::filesystem::path feeder;
+  std::filesystem::path loadshape;  ///< CSV point,hour,mult
+  int steps = 96;                   ///< steps per instance
+  int threads = 1;                  ///< instances, one per OpenMP thread
+};
+
+/// Result of one run of `threads` instances.
+struct BenchPhase {
+  int threads = 0;
+  int steps = 0;                ///< per instance
+  std::vector<double> step_us;  ///< every step of every instance, microseconds
+  double wall_s = 0.0;          ///< from the barrier after compiling to the last instance's last step
+  long converged_steps = 0;
+  long iterations = 0;  ///< summed over all steps of all instances
+  [[nodiscard]] double solves_per_s() const;
+};
+
+struct BenchReport {
+  std::string feeder;       ///< circuit name
+  std::string feeder_file;  ///< master file as given
+  std::string loadshape_file;
+  int nodes = 0;
+  BenchPhase parallel;  ///< the run with `threads` instances
+  BenchPhase single;    ///< the 1-thread run (== parallel when threads == 1)
+  long rss_kb_per_instance = 0;
+  double engine_kb = 0.0;  ///< Engine::memory_bytes() / 1024 of one instance
+};
+
+/// Find the default load shape: <exe dir>/../inputs/loadshapes/bench_loadshape_96.csv, then <exe dir>/inputs/...,
+/// then ./inputs/... . Throws Error naming the places tried when none exists.
+std::filesystem::path default_bench_loadshape();
+
+/// Run the benchmark. Throws gridswarm::Error for bad input (from any thread, rethrown here).
+BenchReport run_bench(const BenchOptions& options);
+
+/// Median / 90th percentile (nearest rank) of a sample; 0 for an empty one.
+double percentile(std::vector<double> sample, double q);
+
+nlohmann::json to_json(const BenchReport& report);
+void print_human(const BenchReport& report, std::ostream& out);
+
+}  // namespace gridswarm::app

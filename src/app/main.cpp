@@ -1,0 +1,100 @@
+// gridswarm command-line entry point: parses the command line and is the one place that turns errors into
+// messages and exit codes (STYLE.md 12): 0 success, 1 input/model/runtime error, 2 usage error, 3 not converged.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "app/bench_engine.hpp"
+#include "app/cli_solve.hpp"
+#include "app/version.hpp"
+#include "util/error.hpp"
+
+namespace {
+
+constexpr int exit_error = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_not_converged = 3;
+
+void report(const std::string& message) { std::cerr << "gridswarm: error: " << message << std::endl; }
+
+struct BenchCli {
+  gridswarm::app::BenchOptions options;
+  std::string loadshape;
+  bool json = false;
+};
+
+void add_solve(CLI::App& app, gridswarm::app::SolveOptions& opt, std::string& csv, double& tol, int& max_it) {
+  auto* solve = app.add_subcommand("solve", "Snapshot power flow of an OpenDSS feeder, with controls");
+  solve->add_option("feeder", opt.feeder, "Master .dss file")->required();
+  solve->add_option("--csv", csv, "Write bus,node,v_pu,angle_deg for every node to this file");
+  solve->add_option("--tolerance", tol, "Convergence tolerance, pu voltage change (default: the script's, 1e-4)")
+      ->check(CLI::PositiveNumber);
+  solve->add_option("--max-iterations", max_it, "Power-flow iterations per solve (default: the script's, 15)")
+      ->check(CLI::Range(1, 1000000));
+}
+
+void add_bench(CLI::App& app, BenchCli& bench) {
+  auto* group = app.add_subcommand("bench", "Benchmarks");
+  group->require_subcommand(1);
+  auto* eng = group->add_subcommand("engine", "Time-series throughput of one engine instance per OpenMP thread");
+  eng->add_option("feeder", bench.options.feeder, "Master .dss file")->required();
+  eng->add_option("--steps", bench.options.steps, "Time steps per instance")->check(CLI::Range(1, 100000000));
+  eng->add_option("--threads", bench.options.threads, "Instances, one per OpenMP thread")->check(CLI::Range(1, 4096));
+  eng->add_option("--loadshape", bench.loadshape,
+                  "CSV point,hour,mult (default inputs/loadshapes/bench_loadshape_96.csv)");
+  eng->add_flag("--json", bench.json, "Print one JSON line instead of a table");
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"gridswarm: unbalanced three-phase power flow of OpenDSS feeders, many engines in threads", "gridswarm"};
+  app.set_version_flag("--version", std::string("gridswarm ") + gridswarm::app::version);
+  app.require_subcommand(1);
+  gridswarm::app::SolveOptions solve_opt;
+  std::string csv;
+  double tolerance = 0.0;
+  int max_iterations = 0;
+  add_solve(app, solve_opt, csv, tolerance, max_iterations);
+  BenchCli bench;
+  add_bench(app, bench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    report(std::string(e.what()) + " (run 'gridswarm --help')");
+    return exit_usage;
+  }
+  if (app.got_subcommand("solve")) {
+    auto* solve = app.get_subcommand("solve");
+    if (!csv.empty()) solve_opt.csv = csv;
+    if (solve->count("--tolerance") > 0) solve_opt.tolerance = tolerance;
+    if (solve->count("--max-iterations") > 0) solve_opt.max_iterations = max_iterations;
+    gridswarm::app::run_solve(solve_opt, std::cout);
+    return 0;
+  }
+  bench.options.loadshape =
+      bench.loadshape.empty() ? gridswarm::app::default_bench_loadshape() : std::filesystem::path(bench.loadshape);
+  const auto report_data = gridswarm::app::run_bench(bench.options);
+  if (bench.json) {
+    std::cout << gridswarm::app::to_json(report_data).dump() << std::endl;
+  } else {
+    gridswarm::app::print_human(report_data, std::cout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const gridswarm::app::NotConvergedError& e) {
+    std::cout.flush();
+    report(e.what());
+    return exit_not_converged;
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    report(e.what());
+    return exit_error;
+  }
+}

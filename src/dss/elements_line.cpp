@@ -1,0 +1,223 @@
+// LineCode and Line: property order of LineCode.pas / Line.pas (+ PDClass, CktElementClass), with their side
+// effects. Impedances are per unit length, C in nF per unit length.
+//
+// Sequence values and matrices: when a matrix is written to an element that was defined by sequence values, the
+// three matrices are first filled from those values (as OpenDSS keeps Z and Yc computed from them), so a LineCode
+// with only rmatrix/xmatrix keeps the default capacitance. When sequence values become authoritative again, the
+// matrices are cleared (sym_components says which form holds).
+#include <numbers>
+
+#include "dss/store.hpp"
+
+namespace gridswarm::dss::detail {
+
+namespace {
+
+using CodeEntry = LineCodeTable::EntryType;
+using LineEntry = LineTable::EntryType;
+
+// nF per unit length from a susceptance in uS per unit length: C = B / (2 pi f).
+double susceptance_to_nf(const Token& value, double frequency_hz) {
+  return to_double(value) * 1.0e3 / (2.0 * std::numbers::pi * frequency_hz);
+}
+
+template <class Def>
+void use_sequence(Def& d) {
+  d.sym_components = true;
+  d.rmatrix.clear();
+  d.xmatrix.clear();
+  d.cmatrix_nf.clear();
+}
+
+template <class Def>
+void use_matrices(Def& d, int n, bool line_rule) {
+  if (d.sym_components || d.rmatrix.size() != static_cast<std::size_t>(n * n)) {
+    sequence_to_matrices(n, d.r1, d.x1, d.r0, d.x0, d.c1_nf, d.c0_nf, line_rule, d.rmatrix, d.xmatrix, d.cmatrix_nf);
+  }
+  d.sym_components = false;
+}
+
+// ---- LineCode -------------------------------------------------------------------------------------------------
+
+void code_phases(CodeEntry& e, const Token& v, EditContext&) {
+  const int n = to_int(v);
+  if (n < 1) throw InputError("nphases must be >= 1");
+  e.def.nphases = n;
+  use_sequence(e.def);  // LineCode.pas: nphases re-derives the matrices from the sequence values
+}
+
+template <double LineCodeDef::*Field>
+void code_sequence(CodeEntry& e, const Token& v, EditContext&) {
+  e.def.*Field = to_double(v);
+  use_sequence(e.def);
+}
+
+template <std::vector<double> LineCodeDef::*Field>
+void code_matrix(CodeEntry& e, const Token& v, EditContext&) {
+  std::vector<double> m = to_sym_matrix(v, e.def.nphases);
+  use_matrices(e.def, e.def.nphases, false);
+  e.def.*Field = std::move(m);
+}
+
+template <double LineCodeDef::*Field>
+void code_susceptance(CodeEntry& e, const Token& v, EditContext&) {
+  e.def.*Field = susceptance_to_nf(v, e.def.base_frequency_hz);
+  use_sequence(e.def);
+}
+
+void code_kron(CodeEntry&, const Token& v, EditContext&) {
+  if (to_bool(v)) throw InputError("Kron reduction is not supported");
+}
+
+// ---- Line -----------------------------------------------------------------------------------------------------
+
+// Line.FetchLineCode: the line takes the code's phases, frequency and impedances (sequence or matrices).
+void line_linecode(LineEntry& e, const Token& v, EditContext& ctx) {
+  const std::string name = lower(v.text);
+  const auto* code = ctx.store.linecodes.find(name);
+  if (code == nullptr) throw ModelIssue("LineCode '" + name + "' is not defined");
+  LineDef& d = e.def;
+  const LineCodeDef& c = code->def;
+  d.linecode = name;
+  d.own_impedance = false;
+  d.phases = c.nphases;
+  d.base_frequency_hz = c.base_frequency_hz;
+  d.sym_components = c.sym_components;
+  d.rmatrix = c.rmatrix;
+  d.xmatrix = c.xmatrix;
+  d.cmatrix_nf = c.cmatrix_nf;
+  if (c.sym_components) {
+    d.r1 = c.r1, d.x1 = c.x1, d.r0 = c.r0, d.x0 = c.x0, d.c1_nf = c.c1_nf, d.c0_nf = c.c0_nf;
+  }
+}
+
+void line_phases(LineEntry& e, const Token& v, EditContext&) {
+  const int n = to_int(v);
+  if (n < 1) throw InputError("phases must be >= 1");
+  if (!e.def.sym_components && n != e.def.phases) {
+    throw ModelIssue("illegal change of the number of phases of a line defined by matrices");
+  }
+  e.def.phases = n;
+  e.def.phases_set = true;
+}
+
+// Own impedances kill the line code and reset the length units (Line.pas ResetLengthUnits).
+void make_own(LineDef& d) {
+  d.own_impedance = true;
+  d.units = LengthUnit::none;
+}
+
+template <double LineDef::*Field>
+void line_sequence(LineEntry& e, const Token& v, EditContext&) {
+  e.def.*Field = to_double(v);
+  make_own(e.def);
+  use_sequence(e.def);
+}
+
+template <double LineDef::*Field>
+void line_susceptance(LineEntry& e, const Token& v, EditContext&) {
+  e.def.*Field = susceptance_to_nf(v, e.def.base_frequency_hz);
+  make_own(e.def);
+  use_sequence(e.def);
+}
+
+template <std::vector<double> LineDef::*Field>
+void line_matrix(LineEntry& e, const Token& v, EditContext&) {
+  std::vector<double> m = to_sym_matrix(v, e.def.phases);
+  use_matrices(e.def, e.def.phases, true);
+  e.def.*Field = std::move(m);
+  make_own(e.def);
+}
+
+// switch=yes: r1=x1=r0=x0=1 ohm, c1=1.1 nF, c0=1 nF, length 0.001, no units; later properties override.
+void line_switch(LineEntry& e, const Token& v, EditContext&) {
+  LineDef& d = e.def;
+  d.is_switch = to_bool(v);
+  if (!d.is_switch) return;
+  d.r1 = d.x1 = d.r0 = d.x0 = 1.0;
+  d.c1_nf = 1.1;
+  d.c0_nf = 1.0;
+  d.length = 0.001;
+  make_own(d);
+  use_sequence(d);
+}
+
+}  // namespace
+
+const PropList<CodeEntry>& linecode_props() {
+  static const PropList<CodeEntry> props = {
+      {"nphases", code_phases},
+      {"r1", code_sequence<&LineCodeDef::r1>},
+      {"x1", code_sequence<&LineCodeDef::x1>},
+      {"r0", code_sequence<&LineCodeDef::r0>},
+      {"x0", code_sequence<&LineCodeDef::x0>},
+      {"C1", code_sequence<&LineCodeDef::c1_nf>},
+      {"C0", code_sequence<&LineCodeDef::c0_nf>},
+      {"units", [](CodeEntry& e, const Token& v, EditContext&) { e.def.units = to_length_unit(v); }},
+      {"rmatrix", code_matrix<&LineCodeDef::rmatrix>},
+      {"xmatrix", code_matrix<&LineCodeDef::xmatrix>},
+      {"cmatrix", code_matrix<&LineCodeDef::cmatrix_nf>},
+      {"baseFreq", [](CodeEntry& e, const Token& v, EditContext&) { e.def.base_frequency_hz = to_positive(v); }},
+      {"normamps", [](CodeEntry& e, const Token& v, EditContext&) { e.def.normamps = to_double(v); }},
+      {"emergamps", [](CodeEntry& e, const Token& v, EditContext&) { e.def.emergamps = to_double(v); }},
+      {"faultrate", ignore_number<CodeEntry>},
+      {"pctperm", ignore_number<CodeEntry>},
+      {"repair", ignore_number<CodeEntry>},
+      {"Kron", code_kron},
+      {"Rg", ignore_number<CodeEntry>},  // earth return terms only matter away from the base frequency
+      {"Xg", ignore_number<CodeEntry>},
+      {"rho", ignore_number<CodeEntry>},
+      {"neutral", ignore_number<CodeEntry>},
+      {"B1", code_susceptance<&LineCodeDef::c1_nf>},
+      {"B0", code_susceptance<&LineCodeDef::c0_nf>},
+      {"Seasons", ignore_number<CodeEntry>},
+      {"Ratings", ignore_any<CodeEntry>},
+      {"LineType", ignore_any<CodeEntry>},
+  };
+  return props;
+}
+
+const PropList<LineEntry>& line_props() {
+  static const PropList<LineEntry> props = {
+      {"bus1", [](LineEntry& e, const Token& v, EditContext&) { e.def.bus1 = to_bus(v); }},
+      {"bus2", [](LineEntry& e, const Token& v, EditContext&) { e.def.bus2 = to_bus(v); }},
+      {"linecode", line_linecode},
+      {"length", [](LineEntry& e, const Token& v, EditContext&) { e.def.length = to_positive(v); }},
+      {"phases", line_phases},
+      {"r1", line_sequence<&LineDef::r1>},
+      {"x1", line_sequence<&LineDef::x1>},
+      {"r0", line_sequence<&LineDef::r0>},
+      {"x0", line_sequence<&LineDef::x0>},
+      {"C1", line_sequence<&LineDef::c1_nf>},
+      {"C0", line_sequence<&LineDef::c0_nf>},
+      {"rmatrix", line_matrix<&LineDef::rmatrix>},
+      {"xmatrix", line_matrix<&LineDef::xmatrix>},
+      {"cmatrix", line_matrix<&LineDef::cmatrix_nf>},
+      {"Switch", line_switch},
+      {"Rg", ignore_number<LineEntry>},
+      {"Xg", ignore_number<LineEntry>},
+      {"rho", ignore_number<LineEntry>},
+      {"geometry", nullptr},
+      {"units", [](LineEntry& e, const Token& v, EditContext&) { e.def.units = to_length_unit(v); }},
+      {"spacing", nullptr},
+      {"wires", nullptr},
+      {"EarthModel", ignore_any<LineEntry>},
+      {"cncables", nullptr},
+      {"tscables", nullptr},
+      {"B1", line_susceptance<&LineDef::c1_nf>},
+      {"B0", line_susceptance<&LineDef::c0_nf>},
+      {"Seasons", ignore_number<LineEntry>},
+      {"Ratings", ignore_any<LineEntry>},
+      {"LineType", ignore_any<LineEntry>},
+      {"normamps", ignore_number<LineEntry>},
+      {"emergamps", ignore_number<LineEntry>},
+      {"faultrate", ignore_number<LineEntry>},
+      {"pctperm", ignore_number<LineEntry>},
+      {"repair", ignore_number<LineEntry>},
+      {"basefreq", [](LineEntry& e, const Token& v, EditContext&) { e.def.base_frequency_hz = to_positive(v); }},
+      {"enabled", set_enabled<LineEntry>},
+  };
+  return props;
+}
+
+}  // namespace gridswarm::dss::detail

@@ -1,0 +1,186 @@
+// Load and LoadShape: property order of Load.pas (+ PCClass, CktElementClass) and LoadShape.pas.
+//
+// Load power specification (Load.pas LoadSpecType): kW selects kW+PF, kvar selects kW+kvar, kVA selects kVA+PF;
+// PF does not change it (after kvar, PF is recomputed by OpenDSS and the written value is ignored).
+// `daily=` also sets `yearly` when no yearly shape was given. Allocation by xfkVA/kWh is not supported.
+#include "dss/store.hpp"
+
+namespace gridswarm::dss::detail {
+
+namespace {
+
+using LoadEntry = LoadTable::EntryType;
+using ShapeEntry = LoadShapeTable::EntryType;
+
+void load_model(LoadEntry& e, const Token& v, EditContext&) {
+  const int m = to_int(v);
+  if (m == 8) throw InputError("the ZIPV load model (8) is not supported");
+  if (m < 1 || m > 7) throw InputError("load model must be 1..7, got " + std::to_string(m));
+  e.def.model = m;
+}
+
+void load_status(LoadEntry& e, const Token& v, EditContext&) {
+  const std::string s = lower(v.text);
+  if (is_prefix_of(s, "variable")) e.def.status = LoadDef::Status::variable;
+  else if (is_prefix_of(s, "fixed")) e.def.status = LoadDef::Status::fixed;
+  else if (is_prefix_of(s, "exempt")) e.def.status = LoadDef::Status::exempt;
+  else throw InputError("status must be variable, fixed or exempt, got '" + v.text + "'");
+}
+
+void load_daily(LoadEntry& e, const Token& v, EditContext& ctx) {
+  e.def.daily = to_loadshape_ref(v, ctx);
+  if (e.def.yearly.empty()) e.def.yearly = e.def.daily;
+}
+
+// A neutral impedance (Rneut >= 0) makes the wye neutral a separate node: not in the model.
+void load_rneut(LoadEntry&, const Token& v, EditContext&) {
+  if (to_double(v) >= 0.0) throw InputError("a load neutral impedance (Rneut >= 0) is not supported");
+}
+
+void load_none_only(LoadEntry&, const Token& v, EditContext&) {
+  if (lower(v.text) != "none") throw InputError("only 'none' is supported");
+}
+
+// ---- LoadShape ------------------------------------------------------------------------------------------------
+
+// mult/hour arrays: fewer values than npts reduce npts (as OpenDSS); more values than a given npts is an error.
+void fit_npts(LoadShapeDef& d, std::size_t count, const char* what) {
+  if (d.npts > 0 && count > static_cast<std::size_t>(d.npts)) {
+    throw ModelIssue(std::string(what) + " has " + std::to_string(count) + " values but npts=" + std::to_string(d.npts));
+  }
+  d.npts = static_cast<int>(count);
+}
+
+void shape_npts(ShapeEntry& e, const Token& v, EditContext&) {
+  const int n = to_int(v);
+  if (n < 0) throw InputError("npts must be >= 0");
+  e.def.npts = n;
+}
+
+void shape_mult(ShapeEntry& e, const Token& v, EditContext& ctx) {
+  std::vector<double> m = to_doubles(v, ctx.base_dir);
+  fit_npts(e.def, m.size(), "mult");
+  e.def.mult = std::move(m);
+}
+
+void shape_hour(ShapeEntry& e, const Token& v, EditContext& ctx) {
+  std::vector<double> h = to_doubles(v, ctx.base_dir);
+  fit_npts(e.def, h.size(), "hour");
+  e.def.hour = std::move(h);
+}
+
+template <double Scale>
+void shape_interval(ShapeEntry& e, const Token& v, EditContext&) {
+  const double x = to_double(v);
+  if (x < 0.0) throw InputError("interval must be >= 0");
+  e.def.interval_h = x * Scale;
+}
+
+void shape_use_actual(ShapeEntry&, const Token& v, EditContext&) {
+  if (to_bool(v)) throw InputError("UseActual=yes is not supported");
+}
+
+}  // namespace
+
+void finish_loadshape(LoadShapeDef& shape) {
+  if (!shape.mult.empty() && shape.mult.size() != static_cast<std::size_t>(shape.npts)) {
+    throw ModelIssue("npts=" + std::to_string(shape.npts) + " but mult has " + std::to_string(shape.mult.size()) +
+                     " values");
+  }
+  if (shape.interval_h == 0.0 && shape.hour.size() != shape.mult.size()) {
+    throw ModelIssue("interval=0 needs one hour value per multiplier (hour has " + std::to_string(shape.hour.size()) +
+                     ", mult has " + std::to_string(shape.mult.size()) + ")");
+  }
+}
+
+const PropList<LoadEntry>& load_props() {
+  static const PropList<LoadEntry> props = {
+      {"phases", [](LoadEntry& e, const Token& v, EditContext&) {
+         e.def.phases = to_int(v);
+         if (e.def.phases < 1) throw InputError("phases must be >= 1");
+       }},
+      {"bus1", [](LoadEntry& e, const Token& v, EditContext&) { e.def.bus1 = to_bus(v); }},
+      {"kV", [](LoadEntry& e, const Token& v, EditContext&) { e.def.kv = to_positive(v); }},
+      {"kW", [](LoadEntry& e, const Token& v, EditContext&) {
+         e.def.kw = to_double(v);
+         e.def.spec = LoadDef::Spec::kw_pf;
+       }},
+      {"pf", [](LoadEntry& e, const Token& v, EditContext&) {
+         e.def.pf = to_double(v);
+         if (e.def.pf < -1.0 || e.def.pf > 1.0) throw InputError("pf must be in [-1, 1]");
+       }},
+      {"model", load_model},
+      {"yearly", [](LoadEntry& e, const Token& v, EditContext& c) { e.def.yearly = to_loadshape_ref(v, c); }},
+      {"daily", load_daily},
+      {"duty", [](LoadEntry& e, const Token& v, EditContext& c) { e.def.duty = to_loadshape_ref(v, c); }},
+      {"growth", load_none_only},
+      {"conn", [](LoadEntry& e, const Token& v, EditContext&) { e.def.conn = to_connection(v); }},
+      {"kvar", [](LoadEntry& e, const Token& v, EditContext&) {
+         e.def.kvar = to_double(v);
+         e.def.spec = LoadDef::Spec::kw_kvar;
+       }},
+      {"Rneut", load_rneut},
+      {"Xneut", ignore_number<LoadEntry>},
+      {"status", load_status},
+      {"class", ignore_number<LoadEntry>},
+      {"Vminpu", [](LoadEntry& e, const Token& v, EditContext&) { e.def.vminpu = to_double(v); }},
+      {"Vmaxpu", [](LoadEntry& e, const Token& v, EditContext&) { e.def.vmaxpu = to_double(v); }},
+      {"Vminnorm", ignore_number<LoadEntry>},  // limits for energy-meter reports only
+      {"Vminemerg", ignore_number<LoadEntry>},
+      {"xfkVA", nullptr},
+      {"allocationfactor", nullptr},
+      {"kVA", [](LoadEntry& e, const Token& v, EditContext&) {
+         e.def.kva = to_double(v);
+         e.def.spec = LoadDef::Spec::kva_pf;
+       }},
+      {"%mean", [](LoadEntry& e, const Token& v, EditContext&) { e.def.pct_mean = to_double(v); }},
+      {"%stddev", ignore_number<LoadEntry>},
+      {"CVRwatts", [](LoadEntry& e, const Token& v, EditContext&) { e.def.cvr_watts = to_double(v); }},
+      {"CVRvars", [](LoadEntry& e, const Token& v, EditContext&) { e.def.cvr_vars = to_double(v); }},
+      {"kwh", nullptr},
+      {"kwhdays", nullptr},
+      {"Cfactor", nullptr},
+      {"CVRcurve", load_none_only},
+      {"NumCust", ignore_number<LoadEntry>},
+      {"ZIPV", nullptr},
+      {"%SeriesRL", ignore_number<LoadEntry>},  // harmonics only
+      {"RelWeight", ignore_number<LoadEntry>},
+      {"Vlowpu", [](LoadEntry& e, const Token& v, EditContext&) { e.def.vlowpu = to_double(v); }},
+      {"puXharm", ignore_number<LoadEntry>},
+      {"XRharm", ignore_number<LoadEntry>},
+      {"spectrum", ignore_any<LoadEntry>},
+      {"basefreq", require_default_frequency<LoadEntry>},
+      {"enabled", set_enabled<LoadEntry>},
+  };
+  return props;
+}
+
+const PropList<ShapeEntry>& loadshape_props() {
+  static const PropList<ShapeEntry> props = {
+      {"npts", shape_npts},
+      {"interval", shape_interval<1.0>},
+      {"mult", shape_mult},
+      {"hour", shape_hour},
+      {"mean", ignore_number<ShapeEntry>},
+      {"stddev", ignore_number<ShapeEntry>},
+      {"csvfile", nullptr},
+      {"sngfile", nullptr},
+      {"dblfile", nullptr},
+      {"action", nullptr},
+      {"qmult", nullptr},
+      {"UseActual", shape_use_actual},
+      {"Pmax", ignore_number<ShapeEntry>},
+      {"Qmax", ignore_number<ShapeEntry>},
+      {"sinterval", shape_interval<1.0 / 3600.0>},
+      {"minterval", shape_interval<1.0 / 60.0>},
+      {"Pbase", ignore_number<ShapeEntry>},
+      {"Qbase", ignore_number<ShapeEntry>},
+      {"Pmult", shape_mult},
+      {"PQCSVFile", nullptr},
+      {"MemoryMapping", ignore_any<ShapeEntry>},
+      {"Interpolation", nullptr},
+  };
+  return props;
+}
+
+}  // namespace gridswarm::dss::detail

@@ -1,0 +1,715 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "dss/reader.hpp"
+#include "engine/assembly.hpp"
+#include "engine/klu_solver.hpp"
+#include "engine/primitives.hpp"
+#include "engine/regcontrol.hpp"
+#include "engine/topology.hpp"
+#include "util/error.hpp"
+
+namespace gridswarm::engine {
+
+namespace {
+
+constexpr double kSqrt3 = 1.7320508075688772;
+
+/// A load as the solver sees it: model constants, the nodes of its conductors, and the admittance it put into Y.
+struct LoadElem {
+  LoadParams lp;
+  std::vector<int> nodes;  ///< global node per conductor, -1 = ground
+  cplx y_in_matrix;        ///< per-branch Yeq built into Y (compensation uses the same value)
+  double mult = 1.0;       ///< present power multiplier
+  bool fixed = false;      ///< status=fixed: ignores multipliers
+  int daily_shape = -1;    ///< index into circuit.loadshapes, -1 = none
+  int element = -1;        ///< assembly element holding its Yprim
+  std::string label;
+};
+
+/// A regulator control bound to its transformer, with its control-queue state (RegControl.pas Armed/Pending).
+struct RegElem {
+  dss::RegControlDef def;
+  int transformer = -1;  ///< index into circuit.transformers
+  int element = -1;      ///< index of the transformer's assembly element
+  int tap_winding = 0;   ///< 0-based winding whose tap moves
+  bool armed = false;
+  double pending_pu = 0.0;
+};
+
+/// One queued control action (ControlQueue.pas): due time, then insertion order (a later push with the same time
+/// goes in front, as OpenDSS inserts before the first record with time >= its own).
+struct QueuedAction {
+  double time_s = 0;
+  long seq = 0;
+  int reg = 0;
+};
+
+template <class T>
+std::unordered_map<std::string, int> index_by_name(const std::vector<T>& v) {
+  std::unordered_map<std::string, int> m;
+  for (size_t i = 0; i < v.size(); ++i) m.emplace(v[i].name, static_cast<int>(i));
+  return m;
+}
+
+int load_conductors(const dss::LoadDef& d) {
+  if (d.conn == dss::Connection::wye) return d.phases + 1;
+  return d.phases <= 2 ? d.phases + 1 : d.phases;
+}
+
+/// OpenDSS LoadShape.GetMult for fixed-interval shapes: the point whose time is the nearest multiple of the
+/// interval, wrapping around the shape (point k, 1-based, applies at hour k * interval).
+double shape_mult(const dss::LoadShapeDef& s, double hour) {
+  if (s.mult.empty()) return 1.0;
+  const int npts = static_cast<int>(s.mult.size());
+  if (s.interval_h > 0.0) {
+    int index = static_cast<int>(std::lround(hour / s.interval_h));
+    if (index > npts) index %= npts;
+    if (index == 0) index = npts;
+    return s.mult[static_cast<size_t>(index - 1)];
+  }
+  // Explicit hours: linear interpolation, wrapping on the last hour.
+  const double period = s.hour.back();
+  double h = period > 0 ? std::fmod(hour, period) : hour;
+  if (h <= s.hour.front()) return s.mult.front();
+  for (size_t i = 1; i < s.hour.size(); ++i) {
+    if (h <= s.hour[i]) {
+      const double f = (h - s.hour[i - 1]) / (s.hour[i] - s.hour[i - 1]);
+      return s.mult[i - 1] + f * (s.mult[i] - s.mult[i - 1]);
+    }
+  }
+  return s.mult.back();
+}
+
+}  // namespace
+
+double NodeVoltage::v_pu() const { return kv_base_ln > 0 ? std::abs(v_v) / (kv_base_ln * 1000.0) : 0.0; }
+double NodeVoltage::angle_deg() const { return std::arg(v_v) * 180.0 / std::numbers::pi; }
+
+struct Engine::Impl {
+  dss::Circuit circuit;
+  Topology topo;
+  Assembly assembly;  // Y pattern, element slots and values
+  KluSolver klu;
+  std::vector<int> vsource_elem, line_elem, transformer_elem, capacitor_elem, reactor_elem;
+  std::vector<std::vector<cplx>> vsource_volts;
+  std::vector<LoadElem> loads;
+  std::vector<RegElem> regs;
+  std::vector<cplx> v;          ///< node voltages, volts
+  std::vector<cplx> work;       ///< right-hand side / next iterate
+  std::vector<cplx> i_source;   ///< Norton injection of the sources (constant)
+  std::vector<double> vbase_v;  ///< per node line-to-neutral base, volts (0 = none)
+  std::vector<QueuedAction> queue;  ///< pending control actions
+  long queue_seq = 0;
+  bool factored = false;
+  bool initialized = false;
+  bool y_rebuild_pending = false;  ///< a control acted: recompute load Yprims at their present multiplier
+  double time_s = 0.0;             ///< simulation time (daily mode), seconds
+
+  explicit Impl(const dss::Circuit& c);
+
+  // Building
+  void build_elements();
+  void add_vsources();
+  void add_lines();
+  void add_transformers();
+  void add_shunts();
+  void add_loads();
+  void bind_regcontrols();
+  std::vector<int> terminal_nodes(const std::string& spec, int nconds, int nphases, const SourceLoc& loc,
+                                  const std::string& label);
+  void compute_source_injection();
+
+  // Solving
+  void refactor_if_needed();
+  void add_load_compensation(std::vector<cplx>& rhs) const;
+  double max_dv_pu(const std::vector<cplx>& next) const;
+  void solve_direct();
+  SolveResult solve_circuit();
+  SolveResult solve_snap();
+  bool sample_and_act();
+  void sample_regulators();
+  bool do_nearest_actions();
+  void rebuild_y();
+  void run_actions();
+  void calc_voltage_bases();
+
+  // Reporting helpers
+  [[nodiscard]] cplx node_v(int idx) const { return idx < 0 ? cplx{} : v[static_cast<size_t>(idx)]; }
+  [[nodiscard]] std::vector<cplx> element_currents(int elem) const;
+};
+
+Engine::Impl::Impl(const dss::Circuit& c) : circuit(c) {
+  build_elements();
+  assembly.finalize_pattern(topo.num_nodes());
+  klu.analyze(topo.num_nodes(), assembly.col_ptr(), assembly.row_idx());
+  v.assign(static_cast<size_t>(topo.num_nodes()), cplx{});
+  work.assign(v.size(), cplx{});
+  vbase_v.assign(v.size(), 0.0);
+  compute_source_injection();
+  run_actions();
+}
+
+std::vector<int> Engine::Impl::terminal_nodes(const std::string& spec, int nconds, int nphases,
+                                              const SourceLoc& loc, const std::string& label) {
+  try {
+    const BusSpec bs = parse_bus_spec(spec);
+    return topo.connect(bs, conductor_nodes(bs, nconds, nphases));
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(where(loc, label) + e.what());
+  }
+}
+
+void Engine::Impl::build_elements() {
+  if (circuit.vsources.empty()) throw ModelError(where(circuit.loc, "Circuit") + "no circuit defined (New Circuit.name)");
+  add_vsources();
+  add_lines();
+  add_transformers();
+  add_shunts();
+  add_loads();
+  bind_regcontrols();
+}
+
+void Engine::Impl::add_vsources() {
+  for (const auto& vs : circuit.vsources) {
+    if (!vs.enabled) continue;
+    const std::string label = "Vsource." + vs.name;
+    std::vector<int> nodes = terminal_nodes(vs.bus1, vs.phases, vs.phases, vs.loc, label);
+    const std::string bus2 = vs.bus2.empty() ? parse_bus_spec(vs.bus1).bus + ".0.0.0" : vs.bus2;
+    const auto n2 = terminal_nodes(bus2, vs.phases, 0, vs.loc, label);
+    nodes.insert(nodes.end(), n2.begin(), n2.end());
+    vsource_elem.push_back(assembly.add(label, nodes, vsource_yprim(vs), /*series=*/false));
+    vsource_volts.push_back(vsource_voltages(vs));
+  }
+}
+
+void Engine::Impl::add_lines() {
+  const auto codes = index_by_name(circuit.linecodes);
+  for (const auto& ln : circuit.lines) {
+    const std::string label = "Line." + ln.name;
+    const dss::LineCodeDef* code = nullptr;
+    if (!ln.linecode.empty()) {
+      const auto it = codes.find(ln.linecode);
+      if (it == codes.end()) throw ModelError(where(ln.loc, label) + "unknown linecode '" + ln.linecode + "'");
+      code = &circuit.linecodes[static_cast<size_t>(it->second)];
+    }
+    if (!ln.enabled) continue;
+    const int nph = line_phases(ln, code);
+    std::vector<int> nodes = terminal_nodes(ln.bus1, nph, nph, ln.loc, label);
+    const auto n2 = terminal_nodes(ln.bus2, nph, nph, ln.loc, label);
+    nodes.insert(nodes.end(), n2.begin(), n2.end());
+    // An opened terminal's conductors carry no current: OpenDSS removes them from Yprim by Kron reduction.
+    CMatrix y = line_yprim(ln, code, circuit.settings.default_base_frequency_hz);
+    if (!ln.open_terminals.empty()) {
+      std::vector<bool> open(static_cast<size_t>(y.n), false);
+      for (const int t : ln.open_terminals) {
+        for (int k = 0; k < nph; ++k) open[static_cast<size_t>((t - 1) * nph + k)] = true;
+      }
+      apply_open_conductors(y, open);
+    }
+    line_elem.push_back(assembly.add(label, nodes, std::move(y), /*series=*/true));
+  }
+}
+
+void Engine::Impl::add_transformers() {
+  for (const auto& tr : circuit.transformers) {
+    const std::string label = "Transformer." + tr.name;
+    if (!tr.enabled) {
+      transformer_elem.push_back(-1);
+      continue;
+    }
+    const int nconds = tr.phases + 1;
+    std::vector<int> nodes;
+    for (const auto& w : tr.windings) {
+      if (w.bus.empty()) throw ModelError(where(tr.loc, label) + "winding without a bus");
+      const auto nw = terminal_nodes(w.bus, nconds, tr.phases, tr.loc, label);
+      nodes.insert(nodes.end(), nw.begin(), nw.end());
+    }
+    transformer_elem.push_back(
+        assembly.add(label, nodes, transformer_yprim(tr, circuit.settings.default_base_frequency_hz), true));
+  }
+}
+
+void Engine::Impl::add_shunts() {
+  const double f = circuit.settings.default_base_frequency_hz;
+  for (const auto& cap : circuit.capacitors) {
+    if (!cap.enabled) continue;
+    const std::string label = "Capacitor." + cap.name;
+    std::vector<int> nodes = terminal_nodes(cap.bus1, cap.phases, cap.phases, cap.loc, label);
+    const std::string bus2 = cap.bus2.empty() ? parse_bus_spec(cap.bus1).bus + ".0.0.0" : cap.bus2;
+    const bool shunt = cap.bus2.empty();
+    const auto n2 = terminal_nodes(bus2, cap.phases, shunt ? 0 : cap.phases, cap.loc, label);
+    nodes.insert(nodes.end(), n2.begin(), n2.end());
+    capacitor_elem.push_back(assembly.add(label, nodes, capacitor_yprim(cap, f), !shunt));
+  }
+  for (const auto& r : circuit.reactors) {
+    if (!r.enabled) continue;
+    const std::string label = "Reactor." + r.name;
+    std::vector<int> nodes = terminal_nodes(r.bus1, r.phases, r.phases, r.loc, label);
+    const bool shunt = r.bus2.empty();
+    const std::string bus2 = shunt ? parse_bus_spec(r.bus1).bus + ".0.0.0" : r.bus2;
+    const auto n2 = terminal_nodes(bus2, r.phases, shunt ? 0 : r.phases, r.loc, label);
+    nodes.insert(nodes.end(), n2.begin(), n2.end());
+    reactor_elem.push_back(assembly.add(label, nodes, reactor_yprim(r, f), !shunt));
+  }
+}
+
+void Engine::Impl::add_loads() {
+  const auto shapes = index_by_name(circuit.loadshapes);
+  for (const auto& ld : circuit.loads) {
+    if (!ld.enabled) continue;
+    const std::string label = "Load." + ld.name;
+    LoadElem e;
+    try {
+      e.lp = load_params(ld);
+    } catch (const ModelError&) {
+      throw;
+    }
+    e.nodes = terminal_nodes(ld.bus1, load_conductors(ld), ld.phases, ld.loc, label);
+    e.fixed = ld.status == dss::LoadDef::Status::fixed;
+    e.mult = e.fixed ? 1.0 : circuit.settings.load_mult;
+    e.label = label;
+    if (!ld.daily.empty()) {
+      const auto it = shapes.find(ld.daily);
+      if (it == shapes.end()) throw ModelError(where(ld.loc, label) + "unknown loadshape '" + ld.daily + "'");
+      e.daily_shape = it->second;
+    }
+    // The load's nominal admittance enters Y once, at its build-time multiplier, and stays there: the fixed-point
+    // iteration converges to the same answer for any constant Y, and a constant Y is factored only once.
+    e.y_in_matrix = load_yeq(e.lp, e.mult);
+    e.element = assembly.add(label, e.nodes, load_yprim(e.lp, e.mult), /*series=*/false, /*is_load=*/true);
+    loads.push_back(std::move(e));
+  }
+}
+
+void Engine::Impl::bind_regcontrols() {
+  const auto trs = index_by_name(circuit.transformers);
+  for (const auto& rc : circuit.regcontrols) {
+    if (!rc.enabled) continue;
+    const std::string label = "RegControl." + rc.name;
+    const auto it = trs.find(rc.transformer);
+    if (it == trs.end()) throw ModelError(where(rc.loc, label) + "unknown transformer '" + rc.transformer + "'");
+    const auto& tr = circuit.transformers[static_cast<size_t>(it->second)];
+    const int nw = static_cast<int>(tr.windings.size());
+    if (rc.winding < 1 || rc.winding > nw) {
+      throw ModelError(where(rc.loc, label) + "winding " + std::to_string(rc.winding) + " does not exist on " +
+                       "Transformer." + tr.name);
+    }
+    RegElem r;
+    r.def = rc;
+    r.transformer = it->second;
+    r.element = transformer_elem[static_cast<size_t>(it->second)];
+    r.tap_winding = (rc.tap_winding > 0 ? rc.tap_winding : rc.winding) - 1;
+    if (r.element >= 0) regs.push_back(std::move(r));
+  }
+  if (!circuit.capcontrols.empty()) {
+    const auto& cc = circuit.capcontrols.front();
+    throw ModelError(where(cc.loc, "CapControl." + cc.name) + "CapControl is not supported by the engine yet");
+  }
+}
+
+void Engine::Impl::compute_source_injection() {
+  i_source.assign(v.size(), cplx{});
+  for (size_t s = 0; s < vsource_elem.size(); ++s) {
+    const auto& el = assembly.element(vsource_elem[s]);
+    const auto& vs = vsource_volts[s];
+    const int nph = static_cast<int>(vs.size());
+    // Norton equivalent: I = Yprim [Vs; 0] (OpenDSS Vsource.GetInjCurrents).
+    for (int k = 0; k < el.y.n; ++k) {
+      const int node = el.nodes[static_cast<size_t>(k)];
+      if (node < 0) continue;
+      cplx sum{};
+      for (int j = 0; j < nph; ++j) sum += el.y(k, j) * vs[static_cast<size_t>(j)];
+      i_source[static_cast<size_t>(node)] += sum;
+    }
+  }
+}
+
+void Engine::Impl::refactor_if_needed() {
+  if (y_rebuild_pending) rebuild_y();
+  if (factored && !assembly.values_changed()) return;
+  klu.factor(assembly.values());
+  assembly.clear_changed();
+  factored = true;
+}
+
+void Engine::Impl::add_load_compensation(std::vector<cplx>& rhs) const {
+  // Each load branch injects Yeq V - I_load(V): the difference between the admittance already in Y and the
+  // load's true nonlinear current (OpenDSS "compensation current").
+  for (const auto& ld : loads) {
+    const int nc = ld.lp.nconds;
+    const int nbranch = ld.lp.phases;
+    for (int b = 0; b < nbranch; ++b) {
+      const int from = ld.nodes[static_cast<size_t>(b)];
+      const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+      const cplx vb = node_v(from) - node_v(to);
+      const cplx comp = ld.y_in_matrix * vb - load_branch_current(ld.lp, vb, ld.mult);
+      if (from >= 0) rhs[static_cast<size_t>(from)] += comp;
+      if (to >= 0) rhs[static_cast<size_t>(to)] -= comp;
+    }
+  }
+}
+
+double Engine::Impl::max_dv_pu(const std::vector<cplx>& next) const {
+  double worst = 0.0;
+  for (size_t i = 0; i < next.size(); ++i) {
+    const double vnew = std::abs(next[i]);
+    const double base = vbase_v[i] > 0 ? vbase_v[i] : (vnew > 0 ? vnew : 1.0);
+    worst = std::max(worst, std::abs(vnew - std::abs(v[i])) / base);
+  }
+  return worst;
+}
+
+void Engine::Impl::solve_direct() {
+  // First solve after compile: sources only, loads represented by their admittance in Y (OpenDSS SolveYDirect).
+  refactor_if_needed();
+  work = i_source;
+  klu.solve(work);
+  v.swap(work);
+  initialized = true;
+}
+
+SolveResult Engine::Impl::solve_circuit() {
+  const auto& s = circuit.settings;
+  refactor_if_needed();
+  if (!initialized) solve_direct();
+  SolveResult r;
+  // V(k+1) = Y^-1 (I_source + sum of load compensation currents at V(k)); stop when the largest change of |V|
+  // is below the tolerance, after at least two iterations (OpenDSS MinIterations).
+  for (int it = 1; it <= s.max_iterations; ++it) {
+    work = i_source;
+    add_load_compensation(work);
+    klu.solve(work);
+    r.max_dv_pu = max_dv_pu(work);
+    v.swap(work);
+    r.iterations = it;
+    if (it >= 2 && r.max_dv_pu <= s.tolerance) {
+      r.converged = true;
+      break;
+    }
+  }
+  return r;
+}
+
+std::vector<cplx> Engine::Impl::element_currents(int elem) const {
+  // Terminal currents into an element: I = Yprim V (conductor voltages).
+  const auto& el = assembly.element(elem);
+  std::vector<cplx> vc(el.nodes.size());
+  for (size_t k = 0; k < vc.size(); ++k) vc[k] = node_v(el.nodes[k]);
+  std::vector<cplx> i(vc.size());
+  for (int r = 0; r < el.y.n; ++r) {
+    cplx sum{};
+    for (int c = 0; c < el.y.n; ++c) sum += el.y(r, c) * vc[static_cast<size_t>(c)];
+    i[static_cast<size_t>(r)] = sum;
+  }
+  return i;
+}
+
+void Engine::Impl::sample_regulators() {
+  // RegControl.Sample for every regulator in definition order: out-of-band controls that are not yet armed queue an
+  // action after their delay; controls back in band withdraw theirs.
+  for (size_t k = 0; k < regs.size(); ++k) {
+    auto& r = regs[k];
+    const auto& tr = circuit.transformers[static_cast<size_t>(r.transformer)];
+    const auto& el = assembly.element(r.element);
+    std::vector<cplx> vc(el.nodes.size());
+    for (size_t c = 0; c < vc.size(); ++c) vc[c] = node_v(el.nodes[c]);
+    r.pending_pu = regcontrol_pending_change(r.def, tr, vc, element_currents(r.element));
+    if (r.pending_pu == 0.0) {
+      if (r.armed) {
+        std::erase_if(queue, [&](const QueuedAction& a) { return a.reg == static_cast<int>(k); });
+        r.armed = false;
+      }
+      continue;
+    }
+    if (r.armed || !tap_can_move(tr.windings[static_cast<size_t>(r.tap_winding)], r.pending_pu)) continue;
+    queue.push_back({time_s + r.def.delay_s, -(++queue_seq), static_cast<int>(k)});
+    r.armed = true;
+  }
+}
+
+bool Engine::Impl::do_nearest_actions() {
+  // Static mode: run every queued action due at the earliest time, ignoring the clock (DoNearestActions).
+  if (queue.empty()) return false;
+  std::sort(queue.begin(), queue.end(),
+            [](const QueuedAction& a, const QueuedAction& b) { return a.time_s != b.time_s ? a.time_s < b.time_s : a.seq < b.seq; });
+  const double t = queue.front().time_s;
+  bool tap_moved = false;
+  while (!queue.empty() && queue.front().time_s <= t) {
+    auto& r = regs[static_cast<size_t>(queue.front().reg)];
+    queue.erase(queue.begin());
+    r.armed = false;
+    if (r.pending_pu == 0.0) continue;
+    auto& tr = circuit.transformers[static_cast<size_t>(r.transformer)];
+    auto& w = tr.windings[static_cast<size_t>(r.tap_winding)];
+    const double step = static_tap_step(r.pending_pu, tap_increment(w), r.def.maxtapchange);
+    r.pending_pu = 0.0;
+    if (set_tap(w, w.tap_pu + step)) {
+      assembly.set_yprim(r.element, transformer_yprim(tr, circuit.settings.default_base_frequency_hz));
+      tap_moved = true;
+    }
+  }
+  if (tap_moved) y_rebuild_pending = true;
+  return true;
+}
+
+bool Engine::Impl::sample_and_act() {
+  // Returns true while controls still act (the control loop must solve again).
+  if (circuit.settings.control_mode == "off" || regs.empty()) return false;
+  sample_regulators();
+  return do_nearest_actions();
+}
+
+void Engine::Impl::rebuild_y() {
+  // OpenDSS recomputes every element's Yprim when it rebuilds Y, the loads' at their present multiplier; the
+  // compensation currents then use the same admittance. The fixed point does not depend on it, the iteration
+  // path (and so the answer within the tolerance) does.
+  for (auto& ld : loads) {
+    ld.y_in_matrix = load_yeq(ld.lp, ld.mult);
+    assembly.set_yprim(ld.element, load_yprim(ld.lp, ld.mult));
+  }
+  y_rebuild_pending = false;
+}
+
+SolveResult Engine::Impl::solve_snap() {
+  const int max_ctrl = circuit.settings.max_control_iterations;
+  SolveResult total;
+  total.controls_settled = false;
+  for (int ctrl = 1; ctrl <= max_ctrl; ++ctrl) {
+    const SolveResult r = solve_circuit();
+    total.iterations += r.iterations;
+    total.control_iterations = ctrl;
+    total.converged = r.converged;
+    total.max_dv_pu = r.max_dv_pu;
+    if (!r.converged) break;
+    // OpenDSS samples controls only while below the control-iteration limit.
+    if (ctrl >= max_ctrl) break;
+    if (!sample_and_act()) {
+      total.controls_settled = true;
+      break;
+    }
+  }
+  return total;
+}
+
+void Engine::Impl::calc_voltage_bases() {
+  // Zero-load power flow (Y without the loads, sources only), then each bus takes the entry of Set VoltageBases
+  // nearest to its first node's voltage, |1 - kV_est / base| smallest, ties to the earlier entry (OpenDSS
+  // SetVoltageBases / NearestBasekV; kV_est = |V| * 0.001732 is OpenDSS's literal constant).
+  const auto& bases = circuit.settings.voltage_bases_kv;
+  std::vector<cplx> vz = i_source;
+  {
+    const Assembly no_loads = assembly.without_loads();
+    KluSolver k;
+    k.analyze(topo.num_nodes(), no_loads.col_ptr(), no_loads.row_idx());
+    k.factor(no_loads.values());
+    k.solve(vz);
+  }
+  for (auto& bus : topo.buses()) {
+    bus.kv_base_ln = 0.0;
+    if (bus.nodes.empty() || bases.empty()) continue;
+    const double kv_est = std::abs(vz[static_cast<size_t>(bus.nodes.front().second)]) * 0.001732;
+    double best = 0.0, min_diff = 1e50;
+    for (const double b : bases) {
+      if (b == 0.0) break;
+      const double diff = std::abs(1.0 - kv_est / b);
+      if (diff < min_diff) {
+        min_diff = diff;
+        best = b;
+      }
+    }
+    bus.kv_base_ln = best / kSqrt3;
+  }
+  for (const auto& bus : topo.buses()) {
+    for (const auto& [number, idx] : bus.nodes) vbase_v[static_cast<size_t>(idx)] = bus.kv_base_ln * 1000.0;
+  }
+}
+
+void Engine::Impl::run_actions() {
+  for (const auto& a : circuit.actions) {
+    if (a.kind == dss::Action::Kind::calc_voltage_bases) {
+      calc_voltage_bases();
+    } else {
+      solve_snap();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+Engine::Engine(const dss::Circuit& circuit) : impl_(std::make_unique<Impl>(circuit)) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+Engine Engine::compile(const std::filesystem::path& master) { return Engine(dss::read_file(master)); }
+
+dss::Settings& Engine::settings() { return impl_->circuit.settings; }
+const dss::Settings& Engine::settings() const { return impl_->circuit.settings; }
+
+SolveResult Engine::solve() { return impl_->solve_snap(); }
+
+void Engine::begin_time_series() {
+  auto& im = *impl_;
+  im.time_s = 0.0;
+  im.initialized = false;
+  im.y_rebuild_pending = true;
+  im.queue.clear();
+  for (auto& r : im.regs) {
+    r.armed = false;
+    r.pending_pu = 0.0;
+  }
+}
+
+SolveResult Engine::solve_step(double load_mult) {
+  impl_->time_s += impl_->circuit.settings.stepsize_s;
+  const double m = load_mult * impl_->circuit.settings.load_mult;
+  for (auto& ld : impl_->loads) ld.mult = ld.fixed ? 1.0 : m;
+  return impl_->solve_snap();
+}
+
+SolveResult Engine::solve_daily_step() {
+  auto& im = *impl_;
+  im.time_s += im.circuit.settings.stepsize_s;
+  for (auto& ld : im.loads) {
+    if (ld.fixed) continue;
+    const double shape =
+        ld.daily_shape >= 0 ? shape_mult(im.circuit.loadshapes[static_cast<size_t>(ld.daily_shape)], im.time_s / 3600.0)
+                           : 1.0;
+    ld.mult = shape * im.circuit.settings.load_mult;
+  }
+  return im.solve_snap();
+}
+
+void Engine::calc_voltage_bases() { impl_->calc_voltage_bases(); }
+
+std::vector<NodeVoltage> Engine::node_voltages() const {
+  std::vector<NodeVoltage> out;
+  out.reserve(impl_->v.size());
+  for (const auto& bus : impl_->topo.buses()) {
+    for (const auto& [number, idx] : bus.nodes) {
+      out.push_back(NodeVoltage{bus.name, number, impl_->v[static_cast<size_t>(idx)], bus.kv_base_ln});
+    }
+  }
+  return out;
+}
+
+std::vector<ControlState> Engine::control_states() const {
+  std::vector<ControlState> out;
+  for (const auto& r : impl_->regs) {
+    const auto& tr = impl_->circuit.transformers[static_cast<size_t>(r.transformer)];
+    out.push_back({"regcontrol", r.def.name, tap_number(tr.windings[static_cast<size_t>(r.tap_winding)])});
+  }
+  for (const auto& cap : impl_->circuit.capacitors) {
+    int closed = 0;
+    for (const int s : cap.states) closed += s;
+    out.push_back({"capacitor", cap.name, closed});
+  }
+  return out;
+}
+
+cplx Engine::source_power_kva() const {
+  // S = sum over source terminal-1 conductors of V conj(I_out), I_out = I_norton - Yprim V (current the source
+  // pushes into the bus).
+  const auto& im = *impl_;
+  cplx s{};
+  for (size_t k = 0; k < im.vsource_elem.size(); ++k) {
+    const auto& el = im.assembly.element(im.vsource_elem[k]);
+    const auto i_in = im.element_currents(im.vsource_elem[k]);
+    const auto& vs = im.vsource_volts[k];
+    const int nph = static_cast<int>(vs.size());
+    for (int c = 0; c < nph; ++c) {
+      cplx i_norton{};
+      for (int j = 0; j < nph; ++j) i_norton += el.y(c, j) * vs[static_cast<size_t>(j)];
+      const cplx i_out = i_norton - i_in[static_cast<size_t>(c)];
+      s += im.node_v(el.nodes[static_cast<size_t>(c)]) * std::conj(i_out);
+    }
+  }
+  return s / 1000.0;
+}
+
+cplx Engine::losses_kva() const {
+  const auto& im = *impl_;
+  cplx s{};
+  for (int e = 0; e < im.assembly.num_elements(); ++e) {
+    const auto& el = im.assembly.element(e);
+    if (!el.series) continue;
+    const auto i = im.element_currents(e);
+    for (size_t c = 0; c < i.size(); ++c) s += im.node_v(el.nodes[c]) * std::conj(i[c]);
+  }
+  return s / 1000.0;
+}
+
+cplx Engine::load_power_kva() const {
+  const auto& im = *impl_;
+  cplx s{};
+  for (const auto& ld : im.loads) {
+    const int nc = ld.lp.nconds;
+    for (int b = 0; b < ld.lp.phases; ++b) {
+      const int from = ld.nodes[static_cast<size_t>(b)];
+      const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+      const cplx vb = im.node_v(from) - im.node_v(to);
+      s += vb * std::conj(load_branch_current(ld.lp, vb, ld.mult));
+    }
+  }
+  return s / 1000.0;
+}
+
+cplx Engine::shunt_power_kva() const {
+  const auto& im = *impl_;
+  cplx s{};
+  for (int e = 0; e < im.assembly.num_elements(); ++e) {
+    const auto& el = im.assembly.element(e);
+    if (el.series || el.is_load) continue;
+    if (std::find(im.vsource_elem.begin(), im.vsource_elem.end(), e) != im.vsource_elem.end()) continue;
+    const auto i = im.element_currents(e);
+    for (size_t c = 0; c < i.size(); ++c) s += im.node_v(el.nodes[c]) * std::conj(i[c]);
+  }
+  return s / 1000.0;
+}
+
+double Engine::max_current_mismatch_a() const {
+  const auto& im = *impl_;
+  // Currents leaving each node: Yprim V for every element except loads, minus the sources' Norton injection,
+  // plus each load branch's true current.
+  std::vector<cplx> out(im.v.size(), cplx{});
+  for (int e = 0; e < im.assembly.num_elements(); ++e) {
+    const auto& el = im.assembly.element(e);
+    if (el.is_load) continue;
+    const auto i = im.element_currents(e);
+    for (size_t c = 0; c < i.size(); ++c) {
+      if (el.nodes[c] >= 0) out[static_cast<size_t>(el.nodes[c])] += i[c];
+    }
+  }
+  for (size_t k = 0; k < out.size(); ++k) out[k] -= im.i_source[k];
+  for (const auto& ld : im.loads) {
+    const int nc = ld.lp.nconds;
+    for (int b = 0; b < ld.lp.phases; ++b) {
+      const int from = ld.nodes[static_cast<size_t>(b)];
+      const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+      const cplx i = load_branch_current(ld.lp, im.node_v(from) - im.node_v(to), ld.mult);
+      if (from >= 0) out[static_cast<size_t>(from)] += i;
+      if (to >= 0) out[static_cast<size_t>(to)] -= i;
+    }
+  }
+  double worst = 0;
+  for (const auto& x : out) worst = std::max(worst, std::abs(x));
+  return worst;
+}
+
+const std::string& Engine::name() const { return impl_->circuit.name; }
+int Engine::num_buses() const { return impl_->topo.num_buses(); }
+int Engine::num_nodes() const { return impl_->topo.num_nodes(); }
+
+size_t Engine::memory_bytes() const {
+  const auto& im = *impl_;
+  return im.assembly.memory_bytes() + im.klu.factor_bytes() +
+         (im.v.capacity() + im.work.capacity() + im.i_source.capacity()) * sizeof(cplx) +
+         im.vbase_v.capacity() * sizeof(double) + im.loads.size() * sizeof(LoadElem);
+}
+
+}  // namespace gridswarm::engine

@@ -1,0 +1,113 @@
+// One feeder power-flow engine instance.
+//
+// An Engine owns all of its state (topology, admittance matrix, KLU factorisation, voltages, control states): no
+// globals and no locks, so many instances run side by side in OpenMP threads (parallelism lives in the caller).
+// It reproduces OpenDSS's "normal" solution: a fixed-point current-injection iteration on a constant nodal
+// admittance matrix Y (lines, transformers, shunts, source Norton admittance and every load's nominal admittance),
+// V(k+1) = Y^-1 [ I_source + sum_loads (Yprim_load V(k) - I_load(V(k))) ], and OpenDSS's static control loop
+// (solve, sample controls, act, re-solve until no control acts).
+#pragma once
+
+#include <complex>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dss/model.hpp"
+
+namespace gridswarm::engine {
+
+using cplx = std::complex<double>;
+
+/// Outcome of one solve (snapshot or one time step) including its control iterations.
+struct SolveResult {
+  bool converged = false;
+  int iterations = 0;          ///< power-flow iterations summed over control iterations
+  int control_iterations = 0;  ///< solve/sample rounds (1 = controls did not act)
+  double max_dv_pu = 0.0;      ///< last iteration's largest |V| change, pu of the node's base (convergence measure)
+  bool controls_settled = true;  ///< false when max control iterations was reached with actions pending
+};
+
+/// One bus node's solved voltage.
+struct NodeVoltage {
+  std::string bus;  ///< lower-case bus name
+  int node = 0;     ///< node number as in the input (1, 2, 3, ...)
+  cplx v_v;         ///< phasor to ground, volts
+  double kv_base_ln = 0.0;  ///< bus base (line-to-neutral kV) from CalcVoltageBases; 0 if none
+  [[nodiscard]] double v_pu() const;
+  [[nodiscard]] double angle_deg() const;
+};
+
+/// Final state of a regulator or capacitor, for comparison with OpenDSS's reports.
+struct ControlState {
+  std::string kind;  ///< "regcontrol" or "capacitor"
+  std::string name;  ///< control (or capacitor) name
+  int value = 0;     ///< regulator tap number in steps from 1.0 pu (e.g. +9), or capacitor steps closed
+};
+
+class Engine {
+ public:
+  /// Build an engine from a circuit description and replay the script's CalcVoltageBases/Solve actions.
+  /// Throws ModelError (with file:line: element) for inconsistent models.
+  explicit Engine(const dss::Circuit& circuit);
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Read and build a feeder from its master file.
+  static Engine compile(const std::filesystem::path& master);
+
+  /// Solution settings (tolerance, max iterations, control mode, ...). Changes apply to the next solve.
+  dss::Settings& settings();
+  [[nodiscard]] const dss::Settings& settings() const;
+
+  /// Snapshot solve with controls (OpenDSS SolveSnap), starting from the present voltages.
+  SolveResult solve();
+
+  /// Start a time series as OpenDSS's `set mode=daily` after load shapes were assigned: time back to 0, the next
+  /// step rebuilds Y at its own load level and starts from the direct (admittance-only) solution. Taps and
+  /// capacitor states are kept.
+  void begin_time_series();
+
+  /// One time step: scale every load that is not status=fixed by `load_mult` (times the circuit's load
+  /// multiplier), then solve as solve() does from the previous solution with controls active.
+  SolveResult solve_step(double load_mult);
+
+  /// One daily-mode step driven by the feeder's own LoadShapes: advance time by stepsize, set each load's
+  /// multiplier from its `daily` shape (loads without one keep multiplier 1), solve.
+  SolveResult solve_daily_step();
+
+  /// Zero-load power flow and assignment of each bus's base voltage from Set VoltageBases (OpenDSS CalcVoltageBases).
+  void calc_voltage_bases();
+
+  [[nodiscard]] std::vector<NodeVoltage> node_voltages() const;
+  [[nodiscard]] std::vector<ControlState> control_states() const;
+
+  /// Power delivered by the source(s) into the circuit, kW + j kvar (positive = into the circuit; OpenDSS reports
+  /// the opposite sign as Circuit.TotalPower).
+  [[nodiscard]] cplx source_power_kva() const;
+  /// Losses of all series elements (lines, transformers, series reactors), kW + j kvar (OpenDSS Circuit.Losses).
+  [[nodiscard]] cplx losses_kva() const;
+  /// Sum of the power drawn by all loads, kW + j kvar.
+  [[nodiscard]] cplx load_power_kva() const;
+  /// Power drawn by shunt elements (capacitors, shunt reactors), kW + j kvar (capacitors give negative kvar).
+  [[nodiscard]] cplx shunt_power_kva() const;
+  /// Largest Kirchhoff current-law residual over all nodes at the present voltages, amperes: the sum of currents
+  /// leaving a node through every element, loads taken with their true (nonlinear) current.
+  [[nodiscard]] double max_current_mismatch_a() const;
+
+  [[nodiscard]] const std::string& name() const;
+  [[nodiscard]] int num_buses() const;
+  [[nodiscard]] int num_nodes() const;
+  /// Rough resident size of the instance's own data, bytes (matrices, factorisation, vectors).
+  [[nodiscard]] size_t memory_bytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gridswarm::engine

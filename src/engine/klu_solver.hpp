@@ -1,0 +1,47 @@
+// Thin wrapper of SuiteSparse KLU for complex sparse systems (the only place that includes klu.h).
+//
+// Each KluSolver owns its klu_common, symbolic and numeric objects, so instances in different threads never share
+// state (KLU itself keeps none). The sparsity pattern is analysed once (AMD ordering + BTF); value changes (tap
+// moves, capacitor switching) only need a numeric refactorisation with the same pivot order.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <vector>
+
+namespace gridswarm::engine {
+
+class KluSolver {
+ public:
+  KluSolver();
+  ~KluSolver();
+  KluSolver(const KluSolver&) = delete;
+  KluSolver& operator=(const KluSolver&) = delete;
+  KluSolver(KluSolver&& other) noexcept;
+  KluSolver& operator=(KluSolver&& other) noexcept;
+
+  /// Symbolic analysis of an n x n matrix in compressed-column form (0-based). Arrays are copied.
+  void analyze(int n, const std::vector<int>& col_ptr, const std::vector<int>& row_idx);
+
+  /// Numeric factorisation of `values` (same order as row_idx). The first call factors with pivoting; later calls
+  /// refactor with the same pivots and fall back to a full factorisation if KLU reports a poor pivot.
+  /// Throws SolveError when the matrix is singular.
+  void factor(const std::vector<std::complex<double>>& values);
+
+  /// Solve A x = b in place (b has n entries).
+  void solve(std::vector<std::complex<double>>& b);
+
+  [[nodiscard]] int size() const { return n_; }
+  /// Bytes held by the factorisation (L, U and off-diagonal blocks), for memory reports.
+  [[nodiscard]] size_t factor_bytes() const;
+
+ private:
+  void release();
+  int n_ = 0;
+  std::vector<int> col_ptr_, row_idx_;
+  void* common_ = nullptr;    // klu_common*
+  void* symbolic_ = nullptr;  // klu_symbolic*
+  void* numeric_ = nullptr;   // klu_numeric*
+};
+
+}  // namespace gridswarm::engine
