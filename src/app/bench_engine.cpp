@@ -28,7 +28,7 @@ double elapsed_us(clock_type::time_point t0, clock_type::time_point t1) {
 }
 
 /// One instance's share of a run: its step times and counters, written by its own thread only.
-struct InstanceRun {
+struct alignas(64) InstanceRun {  // own cache line: the counters are written every step by one thread
   std::vector<double> step_us;
   long converged = 0;
   long iterations = 0;
@@ -85,7 +85,10 @@ PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, in
     team = omp_get_num_threads();
     const auto me = static_cast<size_t>(omp_get_thread_num());
     try {
+      // OpenDSS's daily procedure: compile, snapshot solve, then `set mode=daily` and one solve per step.
       out.engines[me].emplace(engine::Engine::compile(opt.feeder));
+      out.engines[me]->solve();
+      out.engines[me]->settings().stepsize_s = 900;
       out.engines[me]->begin_time_series();
     } catch (...) {
       error.capture();
@@ -128,6 +131,30 @@ std::string format_double(const char* fmt, double v) {
 
 }  // namespace
 
+static long marginal_instance_rss_kb(const std::filesystem::path& feeder) {
+  constexpr int kExtra = 16;
+  std::vector<engine::Engine> engines;
+  engines.reserve(kExtra + 1);
+  engines.push_back(engine::Engine::compile(feeder));  // warm-up: allocator pools and parser scratch
+  engines.back().solve();
+  const long before = rss_kb();
+  for (int k = 0; k < kExtra; ++k) {
+    engines.push_back(engine::Engine::compile(feeder));
+    engines.back().solve();
+  }
+  const long after = rss_kb();
+  return (before >= 0 && after >= 0) ? (after - before) / kExtra : -1;
+}
+
+static void append_phase(BenchPhase& into, const BenchPhase& round) {
+  into.threads = round.threads;
+  into.steps = round.steps;
+  into.step_us.insert(into.step_us.end(), round.step_us.begin(), round.step_us.end());
+  into.wall_s += round.wall_s;
+  into.converged_steps += round.converged_steps;
+  into.iterations += round.iterations;
+}
+
 double BenchPhase::solves_per_s() const { return wall_s > 0.0 ? static_cast<double>(threads) * steps / wall_s : 0.0; }
 
 double percentile(std::vector<double> sample, double q) {
@@ -169,25 +196,38 @@ BenchReport run_bench(const BenchOptions& opt) {
   // The threads-wide run comes first, so that its resident-memory increase is not hidden by heap pages a previous
   // run freed but kept.
   const long rss_before_kb = rss_kb();
-  {
+  for (int round = 0; round < opt.repeat; ++round) {
     auto run = run_phase(opt, mults, opt.threads);
-    const long rss_after_kb = rss_kb();
-    rep.rss_kb_per_instance =
-        (rss_before_kb >= 0 && rss_after_kb >= 0) ? (rss_after_kb - rss_before_kb) / opt.threads : -1;
-    const auto& eng = *run.engines.front();
-    rep.feeder = eng.name();
-    rep.nodes = eng.num_nodes();
-    rep.engine_kb = static_cast<double>(eng.memory_bytes()) / 1024.0;
-    rep.parallel = std::move(run.phase);
+    if (round == 0) {
+      const long rss_after_kb = rss_kb();
+      rep.rss_kb_per_instance =
+          (rss_before_kb >= 0 && rss_after_kb >= 0) ? (rss_after_kb - rss_before_kb) / opt.threads : -1;
+      const auto& eng = *run.engines.front();
+      rep.feeder = eng.name();
+      rep.nodes = eng.num_nodes();
+      rep.engine_kb = static_cast<double>(eng.memory_bytes()) / 1024.0;
+    }
+    append_phase(rep.parallel, run.phase);
+    rep.parallel_rates.push_back(run.phase.solves_per_s());
+    if (opt.threads > 1) {
+      const auto single = run_phase(opt, mults, 1).phase;
+      append_phase(rep.single, single);
+      rep.single_rates.push_back(single.solves_per_s());
+    }
   }
-  rep.single = opt.threads > 1 ? run_phase(opt, mults, 1).phase : rep.parallel;
+  rep.rss_kb_per_extra_instance = marginal_instance_rss_kb(opt.feeder);
+  if (opt.threads == 1) {
+    rep.single = rep.parallel;
+    rep.single_rates = rep.parallel_rates;
+  }
   return rep;
 }
 
 nlohmann::json to_json(const BenchReport& rep) {
   const auto& p = rep.parallel;
-  const double single_rate = rep.single.solves_per_s();
-  const double solves = static_cast<double>(p.threads) * p.steps;
+  const double single_rate = percentile(rep.single_rates, 0.5);
+  const double parallel_rate = percentile(rep.parallel_rates, 0.5);
+  const double solves = static_cast<double>(p.step_us.size());
   nlohmann::json j;
   j["feeder"] = rep.feeder;
   j["feeder_file"] = rep.feeder_file;
@@ -197,10 +237,18 @@ nlohmann::json to_json(const BenchReport& rep) {
   j["steps"] = p.steps;
   j["step_us_median"] = percentile(p.step_us, 0.5);
   j["step_us_p90"] = percentile(p.step_us, 0.9);
-  j["solves_per_s"] = p.solves_per_s();
+  j["repeat"] = rep.parallel_rates.size();
+  j["solves_per_s"] = parallel_rate;
   j["single_thread_solves_per_s"] = single_rate;
-  j["efficiency"] = single_rate > 0.0 ? p.solves_per_s() / (p.threads * single_rate) : 0.0;
+  // Parallel efficiency: throughput of T instances over T times the 1-instance throughput (medians over rounds),
+  // and the same from per-step medians, which ignores stragglers at the end of a run.
+  j["efficiency"] = single_rate > 0.0 ? parallel_rate / (p.threads * single_rate) : 0.0;
+  const double single_median = percentile(rep.single.step_us, 0.5);
+  const double parallel_median = percentile(p.step_us, 0.5);
+  j["efficiency_step_median"] = parallel_median > 0.0 ? single_median / parallel_median : 0.0;
+  j["single_thread_step_us_median"] = single_median;
   j["rss_kb_per_instance"] = rep.rss_kb_per_instance;
+  j["rss_kb_per_extra_instance"] = rep.rss_kb_per_extra_instance;
   j["engine_kb"] = rep.engine_kb;
   j["converged_steps"] = p.converged_steps;
   j["solves"] = static_cast<long>(solves);

@@ -20,6 +20,7 @@ struct BenchOptions {
   std::filesystem::path loadshape;  ///< CSV point,hour,mult
   int steps = 96;                   ///< steps per instance
   int threads = 1;                  ///< instances, one per OpenMP thread
+  int repeat = 3;                   ///< rounds of (threads run, 1-thread run), alternating
 };
 
 /// Result of one run of `threads` instances.
@@ -38,9 +39,14 @@ struct BenchReport {
   std::string feeder_file;  ///< master file as given
   std::string loadshape_file;
   int nodes = 0;
-  BenchPhase parallel;  ///< the run with `threads` instances
-  BenchPhase single;    ///< the 1-thread run (== parallel when threads == 1)
+  BenchPhase parallel;  ///< the runs with `threads` instances (steps of all rounds)
+  BenchPhase single;    ///< the 1-thread runs (== parallel when threads == 1)
+  std::vector<double> parallel_rates, single_rates;  ///< solves/s of each round
   long rss_kb_per_instance = 0;
+  /// Resident-memory increase per further instance: 16 more instances built (and solved) on one thread after a
+  /// warm-up instance, so parser scratch memory the allocator keeps is not counted (OpenDSS's "each further context
+  /// costs 1.3-2.1 MB" figure is measured the same way).
+  long rss_kb_per_extra_instance = 0;
   double engine_kb = 0.0;  ///< Engine::memory_bytes() / 1024 of one instance
 };
 

@@ -41,6 +41,9 @@ void add_bench(CLI::App& app, BenchCli& bench) {
   eng->add_option("feeder", bench.options.feeder, "Master .dss file")->required();
   eng->add_option("--steps", bench.options.steps, "Time steps per instance")->check(CLI::Range(1, 100000000));
   eng->add_option("--threads", bench.options.threads, "Instances, one per OpenMP thread")->check(CLI::Range(1, 4096));
+  eng->add_option("--repeat", bench.options.repeat,
+                  "Rounds of (threads run, 1-thread run); medians over rounds damp a noisy machine (default 3)")
+      ->check(CLI::Range(1, 1000));
   eng->add_option("--loadshape", bench.loadshape,
                   "CSV point,hour,mult (default inputs/loadshapes/bench_loadshape_96.csv)");
   eng->add_flag("--json", bench.json, "Print one JSON line instead of a table");

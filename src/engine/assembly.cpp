@@ -75,6 +75,16 @@ void Assembly::set_yprim(int element, CMatrix y) {
   changed_ = true;
 }
 
+void Assembly::scale_yprim(int element, double factor) {
+  auto& e = elements_[static_cast<size_t>(element)];
+  for (size_t k = 0; k < e.slot.size(); ++k) {
+    const cplx next = e.y.a[k] * factor;
+    if (e.slot[k] >= 0) values_[static_cast<size_t>(e.slot[k])] += next - e.y.a[k];
+    e.y.a[k] = next;
+  }
+  changed_ = true;
+}
+
 Assembly Assembly::without_loads() const {
   Assembly out;
   out.n_ = n_;

@@ -32,6 +32,9 @@ class Assembly {
   /// Replace an element's Yprim (same size) and update Y's values in place.
   void set_yprim(int element, CMatrix y);
 
+  /// Scale an element's Yprim by a real factor (a load at a new multiplier: Yeq is linear in it), in place.
+  void scale_yprim(int element, double factor);
+
   /// A copy with every load left out (for the zero-load solve of CalcVoltageBases).
   [[nodiscard]] Assembly without_loads() const;
 

@@ -26,6 +26,7 @@ struct LoadElem {
   std::vector<int> nodes;  ///< global node per conductor, -1 = ground
   cplx y_in_matrix;        ///< per-branch Yeq built into Y (compensation uses the same value)
   double mult = 1.0;       ///< present power multiplier
+  double mult_in_matrix = 1.0;  ///< multiplier at which its Yprim sits in Y
   bool fixed = false;      ///< status=fixed: ignores multipliers
   int daily_shape = -1;    ///< index into circuit.loadshapes, -1 = none
   int element = -1;        ///< assembly element holding its Yprim
@@ -104,6 +105,7 @@ struct Engine::Impl {
   std::vector<cplx> work;       ///< right-hand side / next iterate
   std::vector<cplx> i_source;   ///< Norton injection of the sources (constant)
   std::vector<double> vbase_v;  ///< per node line-to-neutral base, volts (0 = none)
+  std::vector<double> vmag_saved;  ///< |V| of the previous iteration (OpenDSS VMagSaved), volts
   std::vector<QueuedAction> queue;  ///< pending control actions
   long queue_seq = 0;
   bool factored = false;
@@ -124,11 +126,12 @@ struct Engine::Impl {
   std::vector<int> terminal_nodes(const std::string& spec, int nconds, int nphases, const SourceLoc& loc,
                                   const std::string& label);
   void compute_source_injection();
+  void release_build_data();
 
   // Solving
   void refactor_if_needed();
   void add_load_compensation(std::vector<cplx>& rhs) const;
-  double max_dv_pu(const std::vector<cplx>& next) const;
+  double update_vmag(const std::vector<cplx>& next);
   void solve_direct();
   SolveResult solve_circuit();
   SolveResult solve_snap();
@@ -151,8 +154,21 @@ Engine::Impl::Impl(const dss::Circuit& c) : circuit(c) {
   v.assign(static_cast<size_t>(topo.num_nodes()), cplx{});
   work.assign(v.size(), cplx{});
   vbase_v.assign(v.size(), 0.0);
+  vmag_saved.assign(v.size(), 0.0);
   compute_source_injection();
   run_actions();
+  release_build_data();
+}
+
+void Engine::Impl::release_build_data() {
+  // What only building needed (line codes, lines, loads, reactors as parsed): released so that thousands of
+  // instances in one process keep only their solver state. Transformers (taps), capacitors (states), controls and
+  // load shapes stay.
+  circuit.linecodes = {};
+  circuit.lines = {};
+  circuit.loads = {};
+  circuit.reactors = {};
+  circuit.actions = {};
 }
 
 std::vector<int> Engine::Impl::terminal_nodes(const std::string& spec, int nconds, int nphases,
@@ -282,6 +298,7 @@ void Engine::Impl::add_loads() {
     // The load's nominal admittance enters Y once, at its build-time multiplier, and stays there: the fixed-point
     // iteration converges to the same answer for any constant Y, and a constant Y is factored only once.
     e.y_in_matrix = load_yeq(e.lp, e.mult);
+    e.mult_in_matrix = e.mult;
     e.element = assembly.add(label, e.nodes, load_yprim(e.lp, e.mult), /*series=*/false, /*is_load=*/true);
     loads.push_back(std::move(e));
   }
@@ -355,12 +372,20 @@ void Engine::Impl::add_load_compensation(std::vector<cplx>& rhs) const {
   }
 }
 
-double Engine::Impl::max_dv_pu(const std::vector<cplx>& next) const {
+double Engine::Impl::update_vmag(const std::vector<cplx>& next) {
+  // OpenDSS Converged(): largest change of |V| since the previous iteration, in pu of the node's base (relative
+  // change where a node has no base). |V| by sqrt(re^2 + im^2): hypot's overflow care is not needed here.
   double worst = 0.0;
   for (size_t i = 0; i < next.size(); ++i) {
-    const double vnew = std::abs(next[i]);
-    const double base = vbase_v[i] > 0 ? vbase_v[i] : (vnew > 0 ? vnew : 1.0);
-    worst = std::max(worst, std::abs(vnew - std::abs(v[i])) / base);
+    const double vnew = std::sqrt(next[i].real() * next[i].real() + next[i].imag() * next[i].imag());
+    double err = 0.0;
+    if (vbase_v[i] > 0) {
+      err = std::abs(vnew - vmag_saved[i]) / vbase_v[i];
+    } else if (vnew != 0.0) {
+      err = std::abs(1.0 - vmag_saved[i] / vnew);
+    }
+    vmag_saved[i] = vnew;
+    worst = std::max(worst, err);
   }
   return worst;
 }
@@ -385,7 +410,7 @@ SolveResult Engine::Impl::solve_circuit() {
     work = i_source;
     add_load_compensation(work);
     klu.solve(work);
-    r.max_dv_pu = max_dv_pu(work);
+    r.max_dv_pu = update_vmag(work);
     v.swap(work);
     r.iterations = it;
     if (it >= 2 && r.max_dv_pu <= s.tolerance) {
@@ -470,8 +495,14 @@ void Engine::Impl::rebuild_y() {
   // compensation currents then use the same admittance. The fixed point does not depend on it, the iteration
   // path (and so the answer within the tolerance) does.
   for (auto& ld : loads) {
+    if (ld.mult == ld.mult_in_matrix) continue;
+    if (ld.mult_in_matrix != 0.0) {
+      assembly.scale_yprim(ld.element, ld.mult / ld.mult_in_matrix);
+    } else {
+      assembly.set_yprim(ld.element, load_yprim(ld.lp, ld.mult));
+    }
     ld.y_in_matrix = load_yeq(ld.lp, ld.mult);
-    assembly.set_yprim(ld.element, load_yprim(ld.lp, ld.mult));
+    ld.mult_in_matrix = ld.mult;
   }
   y_rebuild_pending = false;
 }

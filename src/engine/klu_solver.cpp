@@ -2,6 +2,7 @@
 
 #include <klu.h>
 
+#include <complex>
 #include <string>
 #include <utility>
 
@@ -24,6 +25,10 @@ double* as_doubles(const std::complex<double>* p) {
 KluSolver::KluSolver() {
   auto* c = new klu_common;
   klu_defaults(c);
+  // One block: feeder matrices are structurally symmetric, so BTF finds nothing to split, and a single block keeps
+  // the extracted factors free of off-diagonal blocks.
+  c->btf = 0;
+  c->scale = 2;
   common_ = c;
 }
 
@@ -85,7 +90,10 @@ void KluSolver::factor(const std::vector<std::complex<double>>& values) {
     // Same pattern, new values: reuse the pivot order. KLU's rcond check catches a pivot that became tiny.
     const int ok = klu_z_refactor(col_ptr_.data(), row_idx_.data(), as_doubles(values.data()),
                                   as_symbolic(symbolic_), as_numeric(numeric_), c);
-    if (ok != 0 && klu_z_rcond(as_symbolic(symbolic_), as_numeric(numeric_), c) != 0 && c->rcond > 1e-14) return;
+    if (ok != 0 && klu_z_rcond(as_symbolic(symbolic_), as_numeric(numeric_), c) != 0 && c->rcond > 1e-14) {
+      extract_factors();
+      return;
+    }
     auto* num = as_numeric(numeric_);
     klu_z_free_numeric(&num, c);
     numeric_ = nullptr;
@@ -95,9 +103,70 @@ void KluSolver::factor(const std::vector<std::complex<double>>& values) {
     throw SolveError("admittance matrix is singular (KLU status " + std::to_string(c->status) +
                      "): a bus or node has no path to the source, or an element has zero impedance");
   }
+  extract_factors();
+}
+
+void KluSolver::extract_factors() {
+  klu_common* c = as_common(common_);
+  const auto* num = as_numeric(numeric_);
+  const auto lnz = static_cast<size_t>(num->lnz), unz = static_cast<size_t>(num->unz);
+  const auto n = static_cast<size_t>(n_);
+  l_ptr_.resize(n + 1);
+  l_row_.resize(lnz);
+  l_re_.resize(lnz);
+  l_im_.resize(lnz);
+  u_ptr_.resize(n + 1);
+  u_row_.resize(unz);
+  u_re_.resize(unz);
+  u_im_.resize(unz);
+  perm_p_.resize(n);
+  perm_q_.resize(n);
+  rs_.assign(n, 1.0);
+  const int ok = klu_z_extract(as_numeric(numeric_), as_symbolic(symbolic_), l_ptr_.data(), l_row_.data(),
+                               l_re_.data(), l_im_.data(), u_ptr_.data(), u_row_.data(), u_re_.data(), u_im_.data(),
+                               nullptr, nullptr, nullptr, nullptr, perm_p_.data(), perm_q_.data(),
+                               num->Rs != nullptr ? rs_.data() : nullptr, nullptr, c);
+  if (ok == 0) throw SolveError("KLU factor extraction failed (status " + std::to_string(c->status) + ")");
+  // Scale factors are applied as multiplications in the solve; pivots are inverted once here.
+  for (auto& r : rs_) r = 1.0 / r;
+  u_inv_diag_.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const int first = l_ptr_[j], last = u_ptr_[j + 1] - 1;
+    if (l_row_[static_cast<size_t>(first)] != static_cast<int>(j) || u_row_[static_cast<size_t>(last)] != static_cast<int>(j)) {
+      throw SolveError("unexpected KLU factor layout (diagonal not first in L or last in U)");
+    }
+    u_inv_diag_[j] = 1.0 / std::complex<double>(u_re_[static_cast<size_t>(last)], u_im_[static_cast<size_t>(last)]);
+  }
+  y_.resize(n);
 }
 
 void KluSolver::solve(std::vector<std::complex<double>>& b) {
+  // y = P (R \ b);  y = L \ y;  y = U \ y;  x = Q y.  (klu_z_extract returns Rs in pivot order.)
+  // The complex arithmetic is written out: std::complex's operator* adds NaN/Inf recovery branches (C99 Annex G)
+  // that these loops never need.
+  std::complex<double>* y = y_.data();
+  for (int k = 0; k < n_; ++k) y[k] = b[perm_p_[k]] * rs_[k];
+  for (int j = 0; j < n_; ++j) {
+    const double yr = y[j].real(), yi = y[j].imag();
+    for (int k = l_ptr_[j] + 1; k < l_ptr_[j + 1]; ++k) {
+      auto& t = y[l_row_[k]];
+      t = {t.real() - (l_re_[k] * yr - l_im_[k] * yi), t.imag() - (l_re_[k] * yi + l_im_[k] * yr)};
+    }
+  }
+  for (int j = n_ - 1; j >= 0; --j) {
+    const std::complex<double> d = u_inv_diag_[j];
+    const double yr = y[j].real() * d.real() - y[j].imag() * d.imag();
+    const double yi = y[j].real() * d.imag() + y[j].imag() * d.real();
+    y[j] = {yr, yi};
+    for (int k = u_ptr_[j]; k < u_ptr_[j + 1] - 1; ++k) {
+      auto& t = y[u_row_[k]];
+      t = {t.real() - (u_re_[k] * yr - u_im_[k] * yi), t.imag() - (u_re_[k] * yi + u_im_[k] * yr)};
+    }
+  }
+  for (int k = 0; k < n_; ++k) b[perm_q_[k]] = y[k];
+}
+
+void KluSolver::solve_reference(std::vector<std::complex<double>>& b) {
   const int ok = klu_z_solve(as_symbolic(symbolic_), as_numeric(numeric_), n_, 1, as_doubles(b.data()),
                              as_common(common_));
   if (ok == 0) throw SolveError("KLU solve failed (status " + std::to_string(as_common(common_)->status) + ")");

@@ -620,6 +620,9 @@ LoadParams load_params(const dss::LoadDef& load) {
   lp.vlow_pu = load.vlowpu;
   lp.cvr_watts = load.cvr_watts;
   lp.cvr_vars = load.cvr_vars;
+  lp.v_low_sq = std::pow(lp.vlow_pu * lp.v_base_v, 2);
+  lp.v_min_sq = std::pow(lp.vmin_pu * lp.v_base_v, 2);
+  lp.v_max_sq = std::pow(lp.vmax_pu * lp.v_base_v, 2);
   return lp;
 }
 
@@ -656,6 +659,21 @@ CMatrix load_yprim(const LoadParams& lp, double mult) {
 }
 
 cplx load_branch_current(const LoadParams& lp, cplx v, double mult) {
+  // Hot path of the power flow: inside the Vminpu..Vmaxpu band a constant-PQ load draws
+  // I = conj(S / V) = conj(S) V / |V|^2, a constant-Z load Yeq V; everything else takes the reference path.
+  const double v_sq = v.real() * v.real() + v.imag() * v.imag();
+  if (lp.model == 2) {
+    const double scale = mult / (lp.v_base_v * lp.v_base_v);
+    return cplx{lp.p_nom_w * scale, -lp.q_nom_var * scale} * v;
+  }
+  if (lp.model == 1 && v_sq > lp.v_min_sq && v_sq <= lp.v_max_sq) {
+    const double scale = mult / v_sq;
+    return cplx{lp.p_nom_w * scale, -lp.q_nom_var * scale} * v;
+  }
+  return load_branch_current_reference(lp, v, mult);
+}
+
+cplx load_branch_current_reference(const LoadParams& lp, cplx v, double mult) {
   const cplx yeq = load_yeq(lp, mult);
   const double vbase = lp.v_base_v;
   const double vmag = std::abs(v);

@@ -69,6 +69,8 @@ struct LoadParams {
   double q_nom_var = 0;    ///< per branch reactive power at multiplier 1, var
   double vmin_pu = 0.95, vmax_pu = 1.05, vlow_pu = 0.50;
   double cvr_watts = 1, cvr_vars = 2;
+  // Squared voltage thresholds, V^2, so the hot path compares |V|^2 without a square root.
+  double v_low_sq = 0, v_min_sq = 0, v_max_sq = 0;
 };
 
 LoadParams load_params(const dss::LoadDef& load);
@@ -85,6 +87,11 @@ CMatrix load_yprim(const LoadParams& lp, double mult);
 /// Vminpu/Vmaxpu/Vlowpu fallbacks, 2 constant Z, 4 CVR, 5 constant |I|. Other models throw ModelError at
 /// load_params() time.
 cplx load_branch_current(const LoadParams& lp, cplx v, double mult);
+
+/// The same as load_branch_current written as Load.pas reads (one branch per model and voltage range, complex
+/// divisions). load_branch_current is the fast version used by the solver (no square root or division in the
+/// constant-PQ band); tests check the two agree.
+cplx load_branch_current_reference(const LoadParams& lp, cplx v, double mult);
 
 /// Open conductors of any element (OpenDSS TDSSCktElement.DoYprimCalcs): for each conductor k with open[k] (Yprim
 /// order, terminal-major), Kron-reduce it out (its current is forced to zero), zero its row and column and put 1e-12

