@@ -2,8 +2,7 @@
 # Install the Debian 12 packages gridswarm builds against. Idempotent: does nothing when they are all present.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libsuitesparse-dev libgtest-dev libbenchmark-dev libcli11-dev libfmt-dev
-  nlohmann-json3-dev)
+packages=(build-essential cmake pkg-config libsuitesparse-dev libgtest-dev libcli11-dev nlohmann-json3-dev)
 
 missing=()
 for p in "${packages[@]}"; do
