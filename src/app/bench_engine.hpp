@@ -39,8 +39,8 @@ struct BenchReport {
   std::string feeder_file;  ///< master file as given
   std::string loadshape_file;
   int nodes = 0;
-  BenchPhase parallel;  ///< the runs with `threads` instances (steps of all rounds)
-  BenchPhase single;    ///< the 1-thread runs (== parallel when threads == 1)
+  BenchPhase parallel;                               ///< the runs with `threads` instances (steps of all rounds)
+  BenchPhase single;                                 ///< the 1-thread runs (== parallel when threads == 1)
   std::vector<double> parallel_rates, single_rates;  ///< solves/s of each round
   long rss_kb_per_instance = 0;
   /// Resident-memory increase per further instance: 16 more instances built (and solved) on one thread after a

@@ -22,12 +22,12 @@ constexpr std::array<std::pair<const char*, ClassId>, 10> kClasses = {{
 
 // OpenDSS classes that exist but that gridswarm's engine does not model: a clear message beats "unknown".
 constexpr std::array<const char*, 40> kUnsupported = {
-    "generator",   "pvsystem",     "storage",      "energymeter", "monitor",     "fault",       "fuse",
-    "recloser",    "relay",        "swtcontrol",   "isource",     "linegeometry", "linespacing", "wiredata",
-    "cndata",      "tsdata",       "xfmrcode",     "growthshape", "tshape",      "priceshape",  "xycurve",
-    "spectrum",    "invcontrol",   "expcontrol",   "storagecontroller", "gicline", "gictransformer",
-    "autotrans",   "upfc",         "upfccontrol",  "vsconverter", "indmach012",  "windgen",     "sensor",
-    "tcc_curve",   "gendispatcher", "vccs",        "esvlcontrol", "gicsource",   "dynamicexp"};
+    "generator",     "pvsystem",    "storage",     "energymeter",       "monitor",      "fault",          "fuse",
+    "recloser",      "relay",       "swtcontrol",  "isource",           "linegeometry", "linespacing",    "wiredata",
+    "cndata",        "tsdata",      "xfmrcode",    "growthshape",       "tshape",       "priceshape",     "xycurve",
+    "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller", "gicline",      "gictransformer", "autotrans",
+    "upfc",          "upfccontrol", "vsconverter", "indmach012",        "windgen",      "sensor",         "tcc_curve",
+    "gendispatcher", "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
 
 }  // namespace
 
@@ -44,16 +44,26 @@ std::optional<ClassId> find_class(const std::string& name) {
 
 const char* class_name(ClassId id) {
   switch (id) {
-    case ClassId::vsource: return "Vsource";
-    case ClassId::linecode: return "LineCode";
-    case ClassId::line: return "Line";
-    case ClassId::transformer: return "Transformer";
-    case ClassId::load: return "Load";
-    case ClassId::capacitor: return "Capacitor";
-    case ClassId::reactor: return "Reactor";
-    case ClassId::regcontrol: return "RegControl";
-    case ClassId::capcontrol: return "CapControl";
-    case ClassId::loadshape: return "LoadShape";
+    case ClassId::vsource:
+      return "Vsource";
+    case ClassId::linecode:
+      return "LineCode";
+    case ClassId::line:
+      return "Line";
+    case ClassId::transformer:
+      return "Transformer";
+    case ClassId::load:
+      return "Load";
+    case ClassId::capacitor:
+      return "Capacitor";
+    case ClassId::reactor:
+      return "Reactor";
+    case ClassId::regcontrol:
+      return "RegControl";
+    case ClassId::capcontrol:
+      return "CapControl";
+    case ClassId::loadshape:
+      return "LoadShape";
   }
   return "?";
 }

@@ -8,7 +8,18 @@
 
 namespace gridswarm::dss::detail {
 
-enum class ClassId { vsource, linecode, line, transformer, load, capacitor, reactor, regcontrol, capcontrol, loadshape };
+enum class ClassId {
+  vsource,
+  linecode,
+  line,
+  transformer,
+  load,
+  capacitor,
+  reactor,
+  regcontrol,
+  capcontrol,
+  loadshape
+};
 
 /// The class named `name`; nullopt if unknown. Throws InputError for OpenDSS classes gridswarm does not support.
 std::optional<ClassId> find_class(const std::string& name);
@@ -24,16 +35,36 @@ Def make_def(const std::string& name, const SourceLoc& loc, const Settings& sett
 template <class F>
 void visit_class(ClassId id, Store& s, F&& f) {
   switch (id) {
-    case ClassId::vsource: f(s.vsources, vsource_props()); break;
-    case ClassId::linecode: f(s.linecodes, linecode_props()); break;
-    case ClassId::line: f(s.lines, line_props()); break;
-    case ClassId::transformer: f(s.transformers, transformer_props()); break;
-    case ClassId::load: f(s.loads, load_props()); break;
-    case ClassId::capacitor: f(s.capacitors, capacitor_props()); break;
-    case ClassId::reactor: f(s.reactors, reactor_props()); break;
-    case ClassId::regcontrol: f(s.regcontrols, regcontrol_props()); break;
-    case ClassId::capcontrol: f(s.capcontrols, capcontrol_props()); break;
-    case ClassId::loadshape: f(s.loadshapes, loadshape_props()); break;
+    case ClassId::vsource:
+      f(s.vsources, vsource_props());
+      break;
+    case ClassId::linecode:
+      f(s.linecodes, linecode_props());
+      break;
+    case ClassId::line:
+      f(s.lines, line_props());
+      break;
+    case ClassId::transformer:
+      f(s.transformers, transformer_props());
+      break;
+    case ClassId::load:
+      f(s.loads, load_props());
+      break;
+    case ClassId::capacitor:
+      f(s.capacitors, capacitor_props());
+      break;
+    case ClassId::reactor:
+      f(s.reactors, reactor_props());
+      break;
+    case ClassId::regcontrol:
+      f(s.regcontrols, regcontrol_props());
+      break;
+    case ClassId::capcontrol:
+      f(s.capcontrols, capcontrol_props());
+      break;
+    case ClassId::loadshape:
+      f(s.loadshapes, loadshape_props());
+      break;
   }
 }
 

@@ -9,7 +9,19 @@
 namespace gridswarm::dss::detail {
 
 enum class Command {
-  new_element, edit, more, select, solve, enable, disable, compile, redirect, set, open, close, clear,
+  new_element,
+  edit,
+  more,
+  select,
+  solve,
+  enable,
+  disable,
+  compile,
+  redirect,
+  set,
+  open,
+  close,
+  clear,
   calc_voltage_bases,
   ignored,      ///< output only (Show, Plot, Export, BusCoords, ...): accepted, no effect on the circuit
   unsupported,  ///< a real OpenDSS command the reader does not implement: error

@@ -26,8 +26,8 @@ void make_like(T& table, std::size_t index, const Token& value) {
 /// Applies `first` (if any) and then every parameter left in `params`. A positional value takes the property
 /// after the previous one, as OpenDSS does. Errors name the property.
 template <class T>
-void apply_params(T& table, std::size_t index, const PropList<typename T::EntryType>& props,
-                  std::optional<Param> first, ParamReader& params, EditContext& ctx) {
+void apply_params(T& table, std::size_t index, const PropList<typename T::EntryType>& props, std::optional<Param> first,
+                  ParamReader& params, EditContext& ctx) {
   const auto like_index = static_cast<int>(props.size());
   int pointer = -1;
   Param p;

@@ -29,10 +29,10 @@ Connection to_connection(const Token& value) {
 
 LengthUnit to_length_unit(const Token& value) {
   static const std::map<std::string, LengthUnit> units = {
-      {"none", LengthUnit::none}, {"mi", LengthUnit::mi},   {"mile", LengthUnit::mi},  {"miles", LengthUnit::mi},
-      {"kft", LengthUnit::kft},   {"km", LengthUnit::km},   {"m", LengthUnit::m},      {"meter", LengthUnit::m},
-      {"meters", LengthUnit::m},  {"ft", LengthUnit::ft},   {"feet", LengthUnit::ft},  {"in", LengthUnit::in},
-      {"inch", LengthUnit::in},   {"inches", LengthUnit::in}, {"cm", LengthUnit::cm}, {"mm", LengthUnit::mm},
+      {"none", LengthUnit::none}, {"mi", LengthUnit::mi},     {"mile", LengthUnit::mi}, {"miles", LengthUnit::mi},
+      {"kft", LengthUnit::kft},   {"km", LengthUnit::km},     {"m", LengthUnit::m},     {"meter", LengthUnit::m},
+      {"meters", LengthUnit::m},  {"ft", LengthUnit::ft},     {"feet", LengthUnit::ft}, {"in", LengthUnit::in},
+      {"inch", LengthUnit::in},   {"inches", LengthUnit::in}, {"cm", LengthUnit::cm},   {"mm", LengthUnit::mm},
   };
   const auto it = units.find(lower(value.text));
   if (it == units.end()) throw InputError("bad length unit '" + value.text + "'");
@@ -53,8 +53,8 @@ double to_positive(const Token& value) {
 }
 
 // Zs = (2 Z1 + Z0)/3 on the diagonal, Zm = (Z0 - Z1)/3 off it; the same for C.
-void sequence_to_matrices(int n, double r1, double x1, double r0, double x0, double c1_nf, double c0_nf,
-                          bool line_rule, std::vector<double>& r, std::vector<double>& x, std::vector<double>& c) {
+void sequence_to_matrices(int n, double r1, double x1, double r0, double x0, double c1_nf, double c0_nf, bool line_rule,
+                          std::vector<double>& r, std::vector<double>& x, std::vector<double>& c) {
   if (line_rule && n == 1) {  // Line.RecalcElementData: a 1-phase line has Z0 = Z1, C0 = C1
     r0 = r1;
     x0 = x1;

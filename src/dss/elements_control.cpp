@@ -27,9 +27,12 @@ void reg_winding(RegEntry& e, const Token& v, EditContext&) {
 // 1..3, or MAX/MIN (-1/-2).
 void reg_ptphase(RegEntry& e, const Token& v, EditContext&) {
   const std::string s = lower(v.text);
-  if (s == "max") e.def.ptphase = -1;
-  else if (s == "min") e.def.ptphase = -2;
-  else e.def.ptphase = to_int(v);
+  if (s == "max")
+    e.def.ptphase = -1;
+  else if (s == "min")
+    e.def.ptphase = -2;
+  else
+    e.def.ptphase = to_int(v);
 }
 
 void reg_bus(RegEntry&, const Token&, EditContext&) {
@@ -50,10 +53,10 @@ void cap_element(CapCtlEntry& e, const Token& v, EditContext& ctx) {
   const std::size_t dot = full.find('.');
   if (dot == std::string::npos) throw InputError("element must be Class.name, got '" + v.text + "'");
   const std::string cls = full.substr(0, dot), name = full.substr(dot + 1);
-  const bool found = (cls == "line" && ctx.store.lines.find(name)) ||
-                     (cls == "transformer" && ctx.store.transformers.find(name)) ||
-                     (cls == "capacitor" && ctx.store.capacitors.find(name)) ||
-                     (cls == "reactor" && ctx.store.reactors.find(name)) || (cls == "load" && ctx.store.loads.find(name));
+  const bool found =
+      (cls == "line" && ctx.store.lines.find(name)) || (cls == "transformer" && ctx.store.transformers.find(name)) ||
+      (cls == "capacitor" && ctx.store.capacitors.find(name)) || (cls == "reactor" && ctx.store.reactors.find(name)) ||
+      (cls == "load" && ctx.store.loads.find(name));
   if (!found) throw ModelIssue("monitored element '" + full + "' is not defined");
   e.def.element = full;
 }

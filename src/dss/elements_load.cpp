@@ -21,10 +21,14 @@ void load_model(LoadEntry& e, const Token& v, EditContext&) {
 
 void load_status(LoadEntry& e, const Token& v, EditContext&) {
   const std::string s = lower(v.text);
-  if (is_prefix_of(s, "variable")) e.def.status = LoadDef::Status::variable;
-  else if (is_prefix_of(s, "fixed")) e.def.status = LoadDef::Status::fixed;
-  else if (is_prefix_of(s, "exempt")) e.def.status = LoadDef::Status::exempt;
-  else throw InputError("status must be variable, fixed or exempt, got '" + v.text + "'");
+  if (is_prefix_of(s, "variable"))
+    e.def.status = LoadDef::Status::variable;
+  else if (is_prefix_of(s, "fixed"))
+    e.def.status = LoadDef::Status::fixed;
+  else if (is_prefix_of(s, "exempt"))
+    e.def.status = LoadDef::Status::exempt;
+  else
+    throw InputError("status must be variable, fixed or exempt, got '" + v.text + "'");
 }
 
 void load_daily(LoadEntry& e, const Token& v, EditContext& ctx) {
@@ -46,7 +50,8 @@ void load_none_only(LoadEntry&, const Token& v, EditContext&) {
 // mult/hour arrays: fewer values than npts reduce npts (as OpenDSS); more values than a given npts is an error.
 void fit_npts(LoadShapeDef& d, std::size_t count, const char* what) {
   if (d.npts > 0 && count > static_cast<std::size_t>(d.npts)) {
-    throw ModelIssue(std::string(what) + " has " + std::to_string(count) + " values but npts=" + std::to_string(d.npts));
+    throw ModelIssue(std::string(what) + " has " + std::to_string(count) +
+                     " values but npts=" + std::to_string(d.npts));
   }
   d.npts = static_cast<int>(count);
 }
@@ -95,17 +100,20 @@ void finish_loadshape(LoadShapeDef& shape) {
 
 const PropList<LoadEntry>& load_props() {
   static const PropList<LoadEntry> props = {
-      {"phases", [](LoadEntry& e, const Token& v, EditContext&) {
+      {"phases",
+       [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.phases = to_int(v);
          if (e.def.phases < 1) throw InputError("phases must be >= 1");
        }},
       {"bus1", [](LoadEntry& e, const Token& v, EditContext&) { e.def.bus1 = to_bus(v); }},
       {"kV", [](LoadEntry& e, const Token& v, EditContext&) { e.def.kv = to_positive(v); }},
-      {"kW", [](LoadEntry& e, const Token& v, EditContext&) {
+      {"kW",
+       [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.kw = to_double(v);
          e.def.spec = LoadDef::Spec::kw_pf;
        }},
-      {"pf", [](LoadEntry& e, const Token& v, EditContext&) {
+      {"pf",
+       [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.pf = to_double(v);
          if (e.def.pf < -1.0 || e.def.pf > 1.0) throw InputError("pf must be in [-1, 1]");
        }},
@@ -115,7 +123,8 @@ const PropList<LoadEntry>& load_props() {
       {"duty", [](LoadEntry& e, const Token& v, EditContext& c) { e.def.duty = to_loadshape_ref(v, c); }},
       {"growth", load_none_only},
       {"conn", [](LoadEntry& e, const Token& v, EditContext&) { e.def.conn = to_connection(v); }},
-      {"kvar", [](LoadEntry& e, const Token& v, EditContext&) {
+      {"kvar",
+       [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.kvar = to_double(v);
          e.def.spec = LoadDef::Spec::kw_kvar;
        }},
@@ -129,7 +138,8 @@ const PropList<LoadEntry>& load_props() {
       {"Vminemerg", ignore_number<LoadEntry>},
       {"xfkVA", nullptr},
       {"allocationfactor", nullptr},
-      {"kVA", [](LoadEntry& e, const Token& v, EditContext&) {
+      {"kVA",
+       [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.kva = to_double(v);
          e.def.spec = LoadDef::Spec::kva_pf;
        }},

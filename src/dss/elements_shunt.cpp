@@ -123,7 +123,8 @@ const PropList<ReactorEntry>& reactor_props() {
       {"bus1", [](ReactorEntry& e, const Token& v, EditContext&) { e.def.bus1 = to_bus(v); }},
       {"bus2", [](ReactorEntry& e, const Token& v, EditContext&) { e.def.bus2 = to_bus(v); }},
       {"phases", set_phases<ReactorEntry>},
-      {"kvar", [](ReactorEntry& e, const Token& v, EditContext&) {
+      {"kvar",
+       [](ReactorEntry& e, const Token& v, EditContext&) {
          e.def.kvar = to_positive(v);
          e.def.z_given = false;
        }},
@@ -133,7 +134,8 @@ const PropList<ReactorEntry>& reactor_props() {
       {"Xmatrix", nullptr},
       {"Parallel", [](ReactorEntry& e, const Token& v, EditContext&) { e.def.parallel = to_bool(v); }},
       {"R", [](ReactorEntry& e, const Token& v, EditContext&) { e.def.r_ohm = to_double(v); }},
-      {"X", [](ReactorEntry& e, const Token& v, EditContext&) {
+      {"X",
+       [](ReactorEntry& e, const Token& v, EditContext&) {
          e.def.x_ohm = to_double(v);
          e.def.z_given = true;
        }},

@@ -44,9 +44,12 @@ void set_z0(SrcEntry& e, const Token& v, EditContext& ctx) {
 
 void set_sequence(SrcEntry& e, const Token& v, EditContext&) {
   const std::string s = lower(v.text);
-  if (is_prefix_of(s, "positive")) e.def.sequence_sign = +1;
-  else if (is_prefix_of(s, "negative")) e.def.sequence_sign = -1;
-  else throw InputError("sequence must be pos or neg, got '" + v.text + "'");
+  if (is_prefix_of(s, "positive"))
+    e.def.sequence_sign = +1;
+  else if (is_prefix_of(s, "negative"))
+    e.def.sequence_sign = -1;
+  else
+    throw InputError("sequence must be pos or neg, got '" + v.text + "'");
 }
 
 void set_model(SrcEntry&, const Token& v, EditContext&) {
@@ -66,7 +69,8 @@ const PropList<SrcEntry>& vsource_props() {
       {"pu", set_plain<&VsourceDef::pu>},
       {"angle", set_plain<&VsourceDef::angle_deg>},
       {"frequency", [](SrcEntry& e, const Token& v, EditContext&) { e.def.frequency_hz = to_positive(v); }},
-      {"phases", [](SrcEntry& e, const Token& v, EditContext&) {
+      {"phases",
+       [](SrcEntry& e, const Token& v, EditContext&) {
          e.def.phases = to_int(v);
          if (e.def.phases < 1) throw InputError("phases must be >= 1");
        }},

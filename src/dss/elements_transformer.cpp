@@ -18,16 +18,18 @@ void set_windings(XfEntry& e, const Token& v, EditContext&) {
   const int n = to_int(v);
   if (n < 2) throw ModelIssue("windings must be >= 2, got " + std::to_string(n));
   e.def.windings.assign(static_cast<std::size_t>(n), WindingDef{});
-  if (n > 3) e.def.xsc_pct.assign(static_cast<std::size_t>(n * (n - 1) / 2), 30.0);
-  else e.def.xsc_pct.clear();
+  if (n > 3)
+    e.def.xsc_pct.assign(static_cast<std::size_t>(n * (n - 1) / 2), 30.0);
+  else
+    e.def.xsc_pct.clear();
   if (e.extra.active_winding > n) e.extra.active_winding = 1;
 }
 
 void set_wdg(XfEntry& e, const Token& v, EditContext&) {
   const int w = to_int(v);
   if (w < 1 || w > static_cast<int>(e.def.windings.size())) {
-    throw ModelIssue("wdg=" + std::to_string(w) + " but the transformer has " +
-                     std::to_string(e.def.windings.size()) + " windings");
+    throw ModelIssue("wdg=" + std::to_string(w) + " but the transformer has " + std::to_string(e.def.windings.size()) +
+                     " windings");
   }
   e.extra.active_winding = w;
 }
@@ -107,7 +109,8 @@ void set_xfmrcode(XfEntry&, const Token&, EditContext&) { throw InputError("Xfmr
 
 const PropList<XfEntry>& transformer_props() {
   static const PropList<XfEntry> props = {
-      {"phases", [](XfEntry& e, const Token& v, EditContext&) {
+      {"phases",
+       [](XfEntry& e, const Token& v, EditContext&) {
          e.def.phases = to_int(v);
          if (e.def.phases < 1) throw InputError("phases must be >= 1");
        }},
@@ -121,19 +124,22 @@ const PropList<XfEntry>& transformer_props() {
       {"%R", set_winding<double, &WindingDef::r_pct, to_plain>},
       {"Rneut", set_winding<double, &WindingDef::rneut_ohm, to_plain>},
       {"Xneut", set_winding<double, &WindingDef::xneut_ohm, to_plain>},
-      {"buses", [](XfEntry& e, const Token& v, EditContext&) {
-         for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.bus = to_bus(t); });
-       }},
-      {"conns", [](XfEntry& e, const Token& v, EditContext&) {
+      {"buses", [](XfEntry& e, const Token& v,
+                   EditContext&) { for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.bus = to_bus(t); }); }},
+      {"conns",
+       [](XfEntry& e, const Token& v, EditContext&) {
          for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.conn = to_connection(t); });
        }},
-      {"kVs", [](XfEntry& e, const Token& v, EditContext&) {
+      {"kVs",
+       [](XfEntry& e, const Token& v, EditContext&) {
          for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.kv = to_positive(t); });
        }},
-      {"kVAs", [](XfEntry& e, const Token& v, EditContext&) {
+      {"kVAs",
+       [](XfEntry& e, const Token& v, EditContext&) {
          for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.kva = to_positive(t); });
        }},
-      {"taps", [](XfEntry& e, const Token& v, EditContext&) {
+      {"taps",
+       [](XfEntry& e, const Token& v, EditContext&) {
          for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.tap_pu = to_positive(t); });
        }},
       {"XHL", set_reactance<&TransformerDef::xhl_pct>},
@@ -156,7 +162,8 @@ const PropList<XfEntry>& transformer_props() {
       {"subname", ignore_any<XfEntry>},
       {"%imag", [](XfEntry& e, const Token& v, EditContext&) { e.def.pct_imag = to_double(v); }},
       {"ppm_antifloat", [](XfEntry& e, const Token& v, EditContext&) { e.def.ppm_antifloat = to_double(v); }},
-      {"%Rs", [](XfEntry& e, const Token& v, EditContext&) {
+      {"%Rs",
+       [](XfEntry& e, const Token& v, EditContext&) {
          for_all_windings(e, v, [](WindingDef& w, const Token& t) { w.r_pct = to_double(t); });
        }},
       {"bank", [](XfEntry& e, const Token& v, EditContext&) { e.def.bank = lower(v.text); }},
@@ -168,7 +175,7 @@ const PropList<XfEntry>& transformer_props() {
       {"LeadLag", set_leadlag},
       {"WdgCurrents", ignore_any<XfEntry>},  // read-only in OpenDSS
       {"Core", ignore_any<XfEntry>},
-      {"RdcOhms", ignore_number<XfEntry>},   // GIC only
+      {"RdcOhms", ignore_number<XfEntry>},  // GIC only
       {"Seasons", ignore_number<XfEntry>},
       {"Ratings", ignore_any<XfEntry>},
       {"normamps", ignore_number<XfEntry>},

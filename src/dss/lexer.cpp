@@ -17,8 +17,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-Scanner::Scanner(std::string text, std::string delimiters)
-    : text_(std::move(text)), delims_(std::move(delimiters)) {
+Scanner::Scanner(std::string text, std::string delimiters) : text_(std::move(text)), delims_(std::move(delimiters)) {
   skip_space();
 }
 

@@ -58,8 +58,8 @@ struct LineCodeDef : ElementBase {
   double base_frequency_hz = 60.0;
   bool sym_components = true;
   double r1 = 0.058, x1 = 0.1206, r0 = 0.1784, x0 = 0.4047;  ///< ohm per unit length
-  double c1_nf = 3.4, c0_nf = 1.6;                            ///< nF per unit length
-  std::vector<double> rmatrix, xmatrix, cmatrix_nf;            ///< full row-major nphases x nphases
+  double c1_nf = 3.4, c0_nf = 1.6;                           ///< nF per unit length
+  std::vector<double> rmatrix, xmatrix, cmatrix_nf;          ///< full row-major nphases x nphases
   double normamps = 400.0, emergamps = 600.0;
 };
 
@@ -68,8 +68,8 @@ struct LineCodeDef : ElementBase {
 struct LineDef : ElementBase {
   std::string bus1, bus2;
   int phases = 3;
-  bool phases_set = false;  ///< phases written explicitly (else taken from the linecode)
-  std::string linecode;     ///< lower-case name or empty
+  bool phases_set = false;     ///< phases written explicitly (else taken from the linecode)
+  std::string linecode;        ///< lower-case name or empty
   bool own_impedance = false;  ///< r1/x1/.../rmatrix written on the line after any linecode
   bool sym_components = true;
   double r1 = 0.058, x1 = 0.1206, r0 = 0.1784, x0 = 0.4047;  ///< ohm per unit length
@@ -166,7 +166,7 @@ struct RegControlDef : ElementBase {
   int maxtapchange = 16;
   double vlimit_v = 0.0;  ///< 0 = no first-house protection
   bool reversible = false;
-  int tap_winding = -1;   ///< winding whose tap moves; -1 = same as `winding`
+  int tap_winding = -1;  ///< winding whose tap moves; -1 = same as `winding`
   bool inverse_time = false;
 };
 
@@ -197,15 +197,15 @@ struct LoadShapeDef : ElementBase {
 struct Settings {
   double default_base_frequency_hz = 60.0;
   std::vector<double> voltage_bases_kv;  ///< line-to-line kV, as `Set VoltageBases`
-  std::string mode = "snapshot";        ///< snapshot | daily | ...
-  std::string control_mode = "static";  ///< static | event | time | off
-  std::string algorithm = "normal";     ///< normal | newton
+  std::string mode = "snapshot";         ///< snapshot | daily | ...
+  std::string control_mode = "static";   ///< static | event | time | off
+  std::string algorithm = "normal";      ///< normal | newton
   int max_iterations = 15;
   int max_control_iterations = 10;
   double tolerance = 1e-4;
   double load_mult = 1.0;
-  int number = 1;           ///< solutions per Solve in time modes
-  double stepsize_s = 3600; ///< time step in time modes
+  int number = 1;            ///< solutions per Solve in time modes
+  double stepsize_s = 3600;  ///< time step in time modes
 };
 
 /// A command that acts on the solved circuit, kept in file order (the circuit itself is the final state).

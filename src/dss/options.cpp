@@ -11,41 +11,210 @@ namespace gridswarm::dss::detail {
 namespace {
 
 // ExecOptions.pas option list, in order (abbreviations resolve to the first match).
-constexpr std::array<const char*, 140> kOptions = {
-    "type", "element", "hour", "sec", "year", "frequency", "stepsize", "mode", "random", "number", "time", "class",
-    "object", "circuit", "editor", "tolerance", "maxiterations", "h", "loadmodel", "loadmult", "normvminpu",
-    "normvmaxpu", "emergvminpu", "emergvmaxpu", "%mean", "%stddev", "ldcurve", "%growth", "genkw", "genpf",
-    "capkvar", "addtype", "allowduplicates", "zonelock", "ueweight", "lossweight", "ueregs", "lossregs",
-    "voltagebases", "algorithm", "trapezoidal", "autobuslist", "controlmode", "tracecontrol", "genmult",
-    "defaultdaily", "defaultyearly", "allocationfactors", "cktmodel", "pricesignal", "pricecurve", "terminal",
-    "basefrequency", "harmonics", "maxcontroliter", "bus", "datapath", "keeplist", "reduceoption", "demandinterval",
-    "%normal", "diverbose", "casename", "markercode", "nodewidth", "log", "recorder", "overloadreport",
-    "voltexceptionreport", "cfactors", "showexport", "numallociterations", "defaultbasefrequency", "markswitches",
-    "switchmarkercode", "daisysize", "marktransformers", "transmarkercode", "transmarkersize", "loadshapeclass",
-    "earthmodel", "querylog", "markcapacitors", "markregulators", "markpvsystems", "markstorage", "capmarkercode",
-    "regmarkercode", "pvmarkercode", "storemarkercode", "capmarkersize", "regmarkersize", "pvmarkersize",
-    "storemarkersize", "neglectloady", "markfuses", "fusemarkercode", "fusemarkersize", "markreclosers",
-    "reclosermarkercode", "reclosermarkersize", "registryupdate", "markrelays", "relaymarkercode",
-    "relaymarkersize", "processtime", "totaltime", "steptime", "sampleenergymeters", "miniterations",
-    "opendssviewer", "keepload", "zmag", "seasonrating", "seasonsignal", "linetypes", "eventlogdefault",
-    "longlinecorrection", "showreports", "numcpus", "numcores", "numactors", "activeactor", "cpu", "actorprogress",
-    "parallel", "concatenatereports", "numanodes", "ignoregenqlimits", "ncimqgain", "statevar", "pypath",
-    "iternumber", "ctrliternumber", "injcurrent", "iterminal", "yprim", "integrationflag", "allowforms",
-    "allowprogressbar"};
+constexpr std::array<const char*, 140> kOptions = {"type",
+                                                   "element",
+                                                   "hour",
+                                                   "sec",
+                                                   "year",
+                                                   "frequency",
+                                                   "stepsize",
+                                                   "mode",
+                                                   "random",
+                                                   "number",
+                                                   "time",
+                                                   "class",
+                                                   "object",
+                                                   "circuit",
+                                                   "editor",
+                                                   "tolerance",
+                                                   "maxiterations",
+                                                   "h",
+                                                   "loadmodel",
+                                                   "loadmult",
+                                                   "normvminpu",
+                                                   "normvmaxpu",
+                                                   "emergvminpu",
+                                                   "emergvmaxpu",
+                                                   "%mean",
+                                                   "%stddev",
+                                                   "ldcurve",
+                                                   "%growth",
+                                                   "genkw",
+                                                   "genpf",
+                                                   "capkvar",
+                                                   "addtype",
+                                                   "allowduplicates",
+                                                   "zonelock",
+                                                   "ueweight",
+                                                   "lossweight",
+                                                   "ueregs",
+                                                   "lossregs",
+                                                   "voltagebases",
+                                                   "algorithm",
+                                                   "trapezoidal",
+                                                   "autobuslist",
+                                                   "controlmode",
+                                                   "tracecontrol",
+                                                   "genmult",
+                                                   "defaultdaily",
+                                                   "defaultyearly",
+                                                   "allocationfactors",
+                                                   "cktmodel",
+                                                   "pricesignal",
+                                                   "pricecurve",
+                                                   "terminal",
+                                                   "basefrequency",
+                                                   "harmonics",
+                                                   "maxcontroliter",
+                                                   "bus",
+                                                   "datapath",
+                                                   "keeplist",
+                                                   "reduceoption",
+                                                   "demandinterval",
+                                                   "%normal",
+                                                   "diverbose",
+                                                   "casename",
+                                                   "markercode",
+                                                   "nodewidth",
+                                                   "log",
+                                                   "recorder",
+                                                   "overloadreport",
+                                                   "voltexceptionreport",
+                                                   "cfactors",
+                                                   "showexport",
+                                                   "numallociterations",
+                                                   "defaultbasefrequency",
+                                                   "markswitches",
+                                                   "switchmarkercode",
+                                                   "daisysize",
+                                                   "marktransformers",
+                                                   "transmarkercode",
+                                                   "transmarkersize",
+                                                   "loadshapeclass",
+                                                   "earthmodel",
+                                                   "querylog",
+                                                   "markcapacitors",
+                                                   "markregulators",
+                                                   "markpvsystems",
+                                                   "markstorage",
+                                                   "capmarkercode",
+                                                   "regmarkercode",
+                                                   "pvmarkercode",
+                                                   "storemarkercode",
+                                                   "capmarkersize",
+                                                   "regmarkersize",
+                                                   "pvmarkersize",
+                                                   "storemarkersize",
+                                                   "neglectloady",
+                                                   "markfuses",
+                                                   "fusemarkercode",
+                                                   "fusemarkersize",
+                                                   "markreclosers",
+                                                   "reclosermarkercode",
+                                                   "reclosermarkersize",
+                                                   "registryupdate",
+                                                   "markrelays",
+                                                   "relaymarkercode",
+                                                   "relaymarkersize",
+                                                   "processtime",
+                                                   "totaltime",
+                                                   "steptime",
+                                                   "sampleenergymeters",
+                                                   "miniterations",
+                                                   "opendssviewer",
+                                                   "keepload",
+                                                   "zmag",
+                                                   "seasonrating",
+                                                   "seasonsignal",
+                                                   "linetypes",
+                                                   "eventlogdefault",
+                                                   "longlinecorrection",
+                                                   "showreports",
+                                                   "numcpus",
+                                                   "numcores",
+                                                   "numactors",
+                                                   "activeactor",
+                                                   "cpu",
+                                                   "actorprogress",
+                                                   "parallel",
+                                                   "concatenatereports",
+                                                   "numanodes",
+                                                   "ignoregenqlimits",
+                                                   "ncimqgain",
+                                                   "statevar",
+                                                   "pypath",
+                                                   "iternumber",
+                                                   "ctrliternumber",
+                                                   "injcurrent",
+                                                   "iterminal",
+                                                   "yprim",
+                                                   "integrationflag",
+                                                   "allowforms",
+                                                   "allowprogressbar"};
 
 // Options without influence on a power flow (reports, plots, GUI, energy-meter weights, parallel machinery).
 bool is_ignored(const std::string& o) {
-  static const std::vector<std::string> kIgnored = {
-      "editor", "normvminpu", "normvmaxpu", "emergvminpu", "emergvmaxpu", "ueweight", "lossweight", "ueregs",
-      "lossregs", "tracecontrol", "demandinterval", "%normal", "diverbose", "casename", "markercode", "nodewidth",
-      "log", "recorder", "overloadreport", "voltexceptionreport", "showexport", "markswitches", "switchmarkercode",
-      "daisysize", "marktransformers", "transmarkercode", "transmarkersize", "querylog", "markcapacitors",
-      "markregulators", "markpvsystems", "markstorage", "capmarkercode", "regmarkercode", "pvmarkercode",
-      "storemarkercode", "capmarkersize", "regmarkersize", "pvmarkersize", "storemarkersize", "markfuses",
-      "fusemarkercode", "fusemarkersize", "markreclosers", "reclosermarkercode", "reclosermarkersize",
-      "registryupdate", "markrelays", "relaymarkercode", "relaymarkersize", "sampleenergymeters", "opendssviewer",
-      "eventlogdefault", "showreports", "numcpus", "numcores", "actorprogress", "concatenatereports", "allowforms",
-      "allowprogressbar", "keeplist"};
+  static const std::vector<std::string> kIgnored = {"editor",
+                                                    "normvminpu",
+                                                    "normvmaxpu",
+                                                    "emergvminpu",
+                                                    "emergvmaxpu",
+                                                    "ueweight",
+                                                    "lossweight",
+                                                    "ueregs",
+                                                    "lossregs",
+                                                    "tracecontrol",
+                                                    "demandinterval",
+                                                    "%normal",
+                                                    "diverbose",
+                                                    "casename",
+                                                    "markercode",
+                                                    "nodewidth",
+                                                    "log",
+                                                    "recorder",
+                                                    "overloadreport",
+                                                    "voltexceptionreport",
+                                                    "showexport",
+                                                    "markswitches",
+                                                    "switchmarkercode",
+                                                    "daisysize",
+                                                    "marktransformers",
+                                                    "transmarkercode",
+                                                    "transmarkersize",
+                                                    "querylog",
+                                                    "markcapacitors",
+                                                    "markregulators",
+                                                    "markpvsystems",
+                                                    "markstorage",
+                                                    "capmarkercode",
+                                                    "regmarkercode",
+                                                    "pvmarkercode",
+                                                    "storemarkercode",
+                                                    "capmarkersize",
+                                                    "regmarkersize",
+                                                    "pvmarkersize",
+                                                    "storemarkersize",
+                                                    "markfuses",
+                                                    "fusemarkercode",
+                                                    "fusemarkersize",
+                                                    "markreclosers",
+                                                    "reclosermarkercode",
+                                                    "reclosermarkersize",
+                                                    "registryupdate",
+                                                    "markrelays",
+                                                    "relaymarkercode",
+                                                    "relaymarkersize",
+                                                    "sampleenergymeters",
+                                                    "opendssviewer",
+                                                    "eventlogdefault",
+                                                    "showreports",
+                                                    "numcpus",
+                                                    "numcores",
+                                                    "actorprogress",
+                                                    "concatenatereports",
+                                                    "allowforms",
+                                                    "allowprogressbar",
+                                                    "keeplist"};
   for (const auto& i : kIgnored) {
     if (o == i) return true;
   }
@@ -95,20 +264,33 @@ int to_count(const Token& v, int min) {
 }
 
 void apply_option(const std::string& o, const Token& v, Settings& s) {
-  if (o == "defaultbasefrequency") s.default_base_frequency_hz = to_double(v);
-  else if (o == "voltagebases") s.voltage_bases_kv = to_doubles(v, {});
-  else if (o == "mode") s.mode = to_keyword(v, {"snapshot", "daily", "yearly", "m1", "ld1", "peakday", "dutycycle",
-                                               "direct", "mf", "faultstudy", "m2", "m3", "ld2", "autoadd", "dynamic",
-                                               "harmonic", "time", "harmonict"}, "mode");
-  else if (o == "controlmode") s.control_mode = to_keyword(v, {"static", "event", "time", "multirate", "off"}, "controlmode");
-  else if (o == "algorithm") s.algorithm = to_keyword(v, {"normal", "newton"}, "algorithm");
-  else if (o == "maxiterations") s.max_iterations = to_count(v, 1);
-  else if (o == "maxcontroliter") s.max_control_iterations = to_count(v, 1);
-  else if (o == "tolerance") s.tolerance = to_double(v);
-  else if (o == "loadmult") s.load_mult = to_double(v);
-  else if (o == "number") s.number = to_count(v, 1);
-  else if (o == "stepsize" || o == "h") s.stepsize_s = to_step_seconds(v);
-  else if (!is_ignored(o)) throw InputError("is not supported by gridswarm");
+  if (o == "defaultbasefrequency")
+    s.default_base_frequency_hz = to_double(v);
+  else if (o == "voltagebases")
+    s.voltage_bases_kv = to_doubles(v, {});
+  else if (o == "mode")
+    s.mode = to_keyword(v,
+                        {"snapshot", "daily", "yearly", "m1", "ld1", "peakday", "dutycycle", "direct", "mf",
+                         "faultstudy", "m2", "m3", "ld2", "autoadd", "dynamic", "harmonic", "time", "harmonict"},
+                        "mode");
+  else if (o == "controlmode")
+    s.control_mode = to_keyword(v, {"static", "event", "time", "multirate", "off"}, "controlmode");
+  else if (o == "algorithm")
+    s.algorithm = to_keyword(v, {"normal", "newton"}, "algorithm");
+  else if (o == "maxiterations")
+    s.max_iterations = to_count(v, 1);
+  else if (o == "maxcontroliter")
+    s.max_control_iterations = to_count(v, 1);
+  else if (o == "tolerance")
+    s.tolerance = to_double(v);
+  else if (o == "loadmult")
+    s.load_mult = to_double(v);
+  else if (o == "number")
+    s.number = to_count(v, 1);
+  else if (o == "stepsize" || o == "h")
+    s.stepsize_s = to_step_seconds(v);
+  else if (!is_ignored(o))
+    throw InputError("is not supported by gridswarm");
   if (o == "tolerance" && !(s.tolerance > 0.0)) throw InputError("tolerance must be > 0");
   if (o == "loadmult" && s.load_mult < 0.0) throw InputError("loadmult must be >= 0");
   if (o == "defaultbasefrequency" && !(s.default_base_frequency_hz > 0.0)) throw InputError("must be > 0");

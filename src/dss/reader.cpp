@@ -148,13 +148,19 @@ void Reader::run_command(const CommandMatch& cmd, ParamReader& params, const Sou
                              cmd.command != Command::unsupported;
   if (needs_circuit && !has_circuit_) throw InputError(cmd.name + " before 'New Circuit.name'");
   switch (cmd.command) {
-    case Command::new_element: new_element(params, loc); break;
-    case Command::edit: edit(resolve(next_value(params, "Edit needs Class.name")), params); break;
+    case Command::new_element:
+      new_element(params, loc);
+      break;
+    case Command::edit:
+      edit(resolve(next_value(params, "Edit needs Class.name")), params);
+      break;
     case Command::more:
       if (!active_) throw InputError("'" + cmd.name + "' (More) with no active element");
       edit(*active_, params);
       break;
-    case Command::select: active_ = resolve(next_value(params, "Select needs Class.name")); break;
+    case Command::select:
+      active_ = resolve(next_value(params, "Select needs Class.name"));
+      break;
     case Command::solve:
       apply_options(params, circuit_.settings, true);
       circuit_.actions.push_back(Action{Action::Kind::solve, loc});
@@ -162,18 +168,31 @@ void Reader::run_command(const CommandMatch& cmd, ParamReader& params, const Sou
     case Command::enable:
     case Command::disable: {
       const ElementRef ref = resolve(next_value(params, cmd.name + " needs Class.name"));
-      visit_class(ref.cls, store_, [&](auto& t, const auto&) { t.items[ref.index].def.enabled = cmd.command == Command::enable; });
+      visit_class(ref.cls, store_,
+                  [&](auto& t, const auto&) { t.items[ref.index].def.enabled = cmd.command == Command::enable; });
       break;
     }
     case Command::compile:
-    case Command::redirect: redirect(params, loc, cmd.name); break;
-    case Command::set: apply_options(params, circuit_.settings, has_circuit_); break;
+    case Command::redirect:
+      redirect(params, loc, cmd.name);
+      break;
+    case Command::set:
+      apply_options(params, circuit_.settings, has_circuit_);
+      break;
     case Command::open:
-    case Command::close: open_close(params, cmd.command == Command::open); break;
-    case Command::clear: clear(); break;
-    case Command::calc_voltage_bases: circuit_.actions.push_back(Action{Action::Kind::calc_voltage_bases, loc}); break;
-    case Command::ignored: break;
-    case Command::unsupported: throw InputError("command '" + cmd.name + "' is not supported by gridswarm");
+    case Command::close:
+      open_close(params, cmd.command == Command::open);
+      break;
+    case Command::clear:
+      clear();
+      break;
+    case Command::calc_voltage_bases:
+      circuit_.actions.push_back(Action{Action::Kind::calc_voltage_bases, loc});
+      break;
+    case Command::ignored:
+      break;
+    case Command::unsupported:
+      throw InputError("command '" + cmd.name + "' is not supported by gridswarm");
   }
 }
 
@@ -187,10 +206,12 @@ std::string Reader::next_value(ParamReader& params, const std::string& what) {
 void Reader::new_element(ParamReader& params, const SourceLoc& loc) {
   Param p;
   if (!params.next(p)) throw InputError("New needs Class.name");
-  if (!p.name.empty() && lower(p.name) != "object") throw InputError("expected object=Class.name, got '" + p.name + "='");
+  if (!p.name.empty() && lower(p.name) != "object")
+    throw InputError("expected object=Class.name, got '" + p.name + "='");
   const std::string& spec = p.value.text;
   const std::size_t dot = spec.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == spec.size()) throw InputError("expected Class.name, got '" + spec + "'");
+  if (dot == std::string::npos || dot == 0 || dot + 1 == spec.size())
+    throw InputError("expected Class.name, got '" + spec + "'");
   const std::string name = lower(spec.substr(dot + 1));
   if (lower(spec.substr(0, dot)) == "circuit") return new_circuit(name, params, loc);
   if (!has_circuit_) throw InputError("New " + spec + " before 'New Circuit.name'");
@@ -200,7 +221,8 @@ void Reader::new_element(ParamReader& params, const SourceLoc& loc) {
   std::size_t index = 0;
   visit_class(*cls, store_, [&](auto& table, const auto&) {
     using Def = typename std::decay_t<decltype(table)>::DefType;
-    if (const auto* old = table.find(name)) throw ModelIssue("duplicate name (already defined at " + old->def.loc.str() + ")");
+    if (const auto* old = table.find(name))
+      throw ModelIssue("duplicate name (already defined at " + old->def.loc.str() + ")");
     index = table.add(make_def<Def>(name, loc, circuit_.settings));
   });
   edit(ElementRef{*cls, index}, params);
@@ -265,9 +287,12 @@ void Reader::open_close(ParamReader& params, bool open) {
   Param p;
   for (int k = 0; params.next(p); ++k) {
     const std::string key = lower(p.name);
-    if (k == 0 && (key.empty() || is_prefix_of(key, "terminal"))) terminal = to_int(p.value);
-    else if (k == 1 && (key.empty() || is_prefix_of(key, "conductor"))) conductor = to_int(p.value);
-    else throw InputError("unexpected parameter '" + (p.name.empty() ? p.value.text : p.name) + "'");
+    if (k == 0 && (key.empty() || is_prefix_of(key, "terminal")))
+      terminal = to_int(p.value);
+    else if (k == 1 && (key.empty() || is_prefix_of(key, "conductor")))
+      conductor = to_int(p.value);
+    else
+      throw InputError("unexpected parameter '" + (p.name.empty() ? p.value.text : p.name) + "'");
   }
   if (ref.cls != ClassId::line) throw InputError("Open/Close is only supported for lines");
   if (conductor != 0) throw InputError("opening a single conductor is not supported");
@@ -326,8 +351,7 @@ Circuit read_file(const std::filesystem::path& master) {
   return reader.finish(display);
 }
 
-Circuit read_string(const std::string& text, const std::string& display_name,
-                    const std::filesystem::path& base_dir) {
+Circuit read_string(const std::string& text, const std::string& display_name, const std::filesystem::path& base_dir) {
   Reader reader;
   reader.read_text(text, display_name, base_dir);
   return reader.finish(display_name);

@@ -18,7 +18,6 @@ namespace gridswarm::dss {
 Circuit read_file(const std::filesystem::path& master);
 
 /// Read script text as if it were a file named `display_name` located in directory `base_dir`.
-Circuit read_string(const std::string& text, const std::string& display_name,
-                    const std::filesystem::path& base_dir);
+Circuit read_string(const std::string& text, const std::string& display_name, const std::filesystem::path& base_dir);
 
 }  // namespace gridswarm::dss

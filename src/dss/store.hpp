@@ -145,8 +145,8 @@ void set_enabled(E& e, const Token& value, EditContext&);
 
 /// Z, C matrices from sequence values (LineCode.CalcMatricesFromZ1Z0); `line_rule` applies Line's 1-phase rule
 /// (a 1-phase line uses Z1 and C1 only). Matrices are row-major n x n; C in nF.
-void sequence_to_matrices(int n, double r1, double x1, double r0, double x0, double c1_nf, double c0_nf,
-                          bool line_rule, std::vector<double>& r, std::vector<double>& x, std::vector<double>& c);
+void sequence_to_matrices(int n, double r1, double x1, double r0, double x0, double c1_nf, double c0_nf, bool line_rule,
+                          std::vector<double>& r, std::vector<double>& x, std::vector<double>& c);
 
 // Property tables, one per class (elements_*.cpp).
 const PropList<VsourceTable::EntryType>& vsource_props();

@@ -84,7 +84,8 @@ double value_in_line(const std::string& line, int column, const std::string& whe
   Scanner scanner(line, ",=");
   Token token;
   for (int c = 1; c <= column; ++c) {
-    if (!scanner.next(token) || token.text.empty()) throw InputError(where + ": missing column " + std::to_string(column));
+    if (!scanner.next(token) || token.text.empty())
+      throw InputError(where + ": missing column " + std::to_string(column));
   }
   try {
     return to_double(token);
@@ -128,7 +129,8 @@ std::vector<double> to_doubles(const Token& token, const std::filesystem::path& 
 std::vector<double> to_sym_matrix(const Token& token, int order) {
   std::vector<int> row_ends;
   const std::vector<Token> items = split(token.text, ",=|", &row_ends);
-  if (row_ends.empty() || row_ends.back() != static_cast<int>(items.size())) row_ends.push_back(static_cast<int>(items.size()));
+  if (row_ends.empty() || row_ends.back() != static_cast<int>(items.size()))
+    row_ends.push_back(static_cast<int>(items.size()));
   const auto n = static_cast<std::size_t>(order);
   std::vector<double> m(n * n, 0.0);
   int first = 0;
@@ -136,7 +138,8 @@ std::vector<double> to_sym_matrix(const Token& token, int order) {
     const int count = row_ends[i] - first;
     if (count == 0) continue;
     if (i >= n) throw InputError("matrix has more than " + std::to_string(order) + " rows: '" + token.text + "'");
-    if (count > order) throw InputError("matrix row " + std::to_string(i + 1) + " has more than " + std::to_string(order) + " values");
+    if (count > order)
+      throw InputError("matrix row " + std::to_string(i + 1) + " has more than " + std::to_string(order) + " values");
     for (int j = 0; j < count; ++j) {
       const double v = to_double(items[static_cast<std::size_t>(first + j)]);
       m[i * n + static_cast<std::size_t>(j)] = v;

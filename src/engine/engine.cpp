@@ -23,13 +23,13 @@ constexpr double kSqrt3 = 1.7320508075688772;
 /// A load as the solver sees it: model constants, the nodes of its conductors, and the admittance it put into Y.
 struct LoadElem {
   LoadParams lp;
-  std::vector<int> nodes;  ///< global node per conductor, -1 = ground
-  cplx y_in_matrix;        ///< per-branch Yeq built into Y (compensation uses the same value)
-  double mult = 1.0;       ///< present power multiplier
+  std::vector<int> nodes;       ///< global node per conductor, -1 = ground
+  cplx y_in_matrix;             ///< per-branch Yeq built into Y (compensation uses the same value)
+  double mult = 1.0;            ///< present power multiplier
   double mult_in_matrix = 1.0;  ///< multiplier at which its Yprim sits in Y
-  bool fixed = false;      ///< status=fixed: ignores multipliers
-  int daily_shape = -1;    ///< index into circuit.loadshapes, -1 = none
-  int element = -1;        ///< assembly element holding its Yprim
+  bool fixed = false;           ///< status=fixed: ignores multipliers
+  int daily_shape = -1;         ///< index into circuit.loadshapes, -1 = none
+  int element = -1;             ///< assembly element holding its Yprim
   std::string label;
 };
 
@@ -50,6 +50,14 @@ struct QueuedAction {
   long seq = 0;
   int reg = 0;
 };
+
+/// Nodes at the two ends of load branch b: phase to neutral (wye) or phase to next phase (delta).
+std::pair<int, int> branch_nodes(const LoadElem& ld, int b) {
+  const int nc = ld.lp.nconds;
+  const int from = ld.nodes[static_cast<size_t>(b)];
+  const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+  return {from, to};
+}
 
 template <class T>
 std::unordered_map<std::string, int> index_by_name(const std::vector<T>& v) {
@@ -101,11 +109,11 @@ struct Engine::Impl {
   std::vector<std::vector<cplx>> vsource_volts;
   std::vector<LoadElem> loads;
   std::vector<RegElem> regs;
-  std::vector<cplx> v;          ///< node voltages, volts
-  std::vector<cplx> work;       ///< right-hand side / next iterate
-  std::vector<cplx> i_source;   ///< Norton injection of the sources (constant)
-  std::vector<double> vbase_v;  ///< per node line-to-neutral base, volts (0 = none)
-  std::vector<double> vmag_saved;  ///< |V| of the previous iteration (OpenDSS VMagSaved), volts
+  std::vector<cplx> v;              ///< node voltages, volts
+  std::vector<cplx> work;           ///< right-hand side / next iterate
+  std::vector<cplx> i_source;       ///< Norton injection of the sources (constant)
+  std::vector<double> vbase_v;      ///< per node line-to-neutral base, volts (0 = none)
+  std::vector<double> vmag_saved;   ///< |V| of the previous iteration (OpenDSS VMagSaved), volts
   std::vector<QueuedAction> queue;  ///< pending control actions
   long queue_seq = 0;
   bool factored = false;
@@ -171,8 +179,8 @@ void Engine::Impl::release_build_data() {
   circuit.actions = {};
 }
 
-std::vector<int> Engine::Impl::terminal_nodes(const std::string& spec, int nconds, int nphases,
-                                              const SourceLoc& loc, const std::string& label) {
+std::vector<int> Engine::Impl::terminal_nodes(const std::string& spec, int nconds, int nphases, const SourceLoc& loc,
+                                              const std::string& label) {
   try {
     const BusSpec bs = parse_bus_spec(spec);
     return topo.connect(bs, conductor_nodes(bs, nconds, nphases));
@@ -182,7 +190,8 @@ std::vector<int> Engine::Impl::terminal_nodes(const std::string& spec, int ncond
 }
 
 void Engine::Impl::build_elements() {
-  if (circuit.vsources.empty()) throw ModelError(where(circuit.loc, "Circuit") + "no circuit defined (New Circuit.name)");
+  if (circuit.vsources.empty())
+    throw ModelError(where(circuit.loc, "Circuit") + "no circuit defined (New Circuit.name)");
   add_vsources();
   add_lines();
   add_transformers();
@@ -359,11 +368,9 @@ void Engine::Impl::add_load_compensation(std::vector<cplx>& rhs) const {
   // Each load branch injects Yeq V - I_load(V): the difference between the admittance already in Y and the
   // load's true nonlinear current (OpenDSS "compensation current").
   for (const auto& ld : loads) {
-    const int nc = ld.lp.nconds;
     const int nbranch = ld.lp.phases;
     for (int b = 0; b < nbranch; ++b) {
-      const int from = ld.nodes[static_cast<size_t>(b)];
-      const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+      const auto [from, to] = branch_nodes(ld, b);
       const cplx vb = node_v(from) - node_v(to);
       const cplx comp = ld.y_in_matrix * vb - load_branch_current(ld.lp, vb, ld.mult);
       if (from >= 0) rhs[static_cast<size_t>(from)] += comp;
@@ -461,8 +468,9 @@ void Engine::Impl::sample_regulators() {
 bool Engine::Impl::do_nearest_actions() {
   // Static mode: run every queued action due at the earliest time, ignoring the clock (DoNearestActions).
   if (queue.empty()) return false;
-  std::sort(queue.begin(), queue.end(),
-            [](const QueuedAction& a, const QueuedAction& b) { return a.time_s != b.time_s ? a.time_s < b.time_s : a.seq < b.seq; });
+  std::sort(queue.begin(), queue.end(), [](const QueuedAction& a, const QueuedAction& b) {
+    return a.time_s != b.time_s ? a.time_s < b.time_s : a.seq < b.seq;
+  });
   const double t = queue.front().time_s;
   bool tap_moved = false;
   while (!queue.empty() && queue.front().time_s <= t) {
@@ -610,7 +618,7 @@ SolveResult Engine::solve_daily_step() {
     if (ld.fixed) continue;
     const double shape =
         ld.daily_shape >= 0 ? shape_mult(im.circuit.loadshapes[static_cast<size_t>(ld.daily_shape)], im.time_s / 3600.0)
-                           : 1.0;
+                            : 1.0;
     ld.mult = shape * im.circuit.settings.load_mult;
   }
   return im.solve_snap();
@@ -679,10 +687,8 @@ cplx Engine::load_power_kva() const {
   const auto& im = *impl_;
   cplx s{};
   for (const auto& ld : im.loads) {
-    const int nc = ld.lp.nconds;
     for (int b = 0; b < ld.lp.phases; ++b) {
-      const int from = ld.nodes[static_cast<size_t>(b)];
-      const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+      const auto [from, to] = branch_nodes(ld, b);
       const cplx vb = im.node_v(from) - im.node_v(to);
       s += vb * std::conj(load_branch_current(ld.lp, vb, ld.mult));
     }
@@ -718,10 +724,8 @@ double Engine::max_current_mismatch_a() const {
   }
   for (size_t k = 0; k < out.size(); ++k) out[k] -= im.i_source[k];
   for (const auto& ld : im.loads) {
-    const int nc = ld.lp.nconds;
     for (int b = 0; b < ld.lp.phases; ++b) {
-      const int from = ld.nodes[static_cast<size_t>(b)];
-      const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
+      const auto [from, to] = branch_nodes(ld, b);
       const cplx i = load_branch_current(ld.lp, im.node_v(from) - im.node_v(to), ld.mult);
       if (from >= 0) out[static_cast<size_t>(from)] += i;
       if (to >= 0) out[static_cast<size_t>(to)] -= i;

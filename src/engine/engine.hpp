@@ -23,17 +23,17 @@ using cplx = std::complex<double>;
 /// Outcome of one solve (snapshot or one time step) including its control iterations.
 struct SolveResult {
   bool converged = false;
-  int iterations = 0;          ///< power-flow iterations summed over control iterations
-  int control_iterations = 0;  ///< solve/sample rounds (1 = controls did not act)
-  double max_dv_pu = 0.0;      ///< last iteration's largest |V| change, pu of the node's base (convergence measure)
+  int iterations = 0;            ///< power-flow iterations summed over control iterations
+  int control_iterations = 0;    ///< solve/sample rounds (1 = controls did not act)
+  double max_dv_pu = 0.0;        ///< last iteration's largest |V| change, pu of the node's base (convergence measure)
   bool controls_settled = true;  ///< false when max control iterations was reached with actions pending
 };
 
 /// One bus node's solved voltage.
 struct NodeVoltage {
-  std::string bus;  ///< lower-case bus name
-  int node = 0;     ///< node number as in the input (1, 2, 3, ...)
-  cplx v_v;         ///< phasor to ground, volts
+  std::string bus;          ///< lower-case bus name
+  int node = 0;             ///< node number as in the input (1, 2, 3, ...)
+  cplx v_v;                 ///< phasor to ground, volts
   double kv_base_ln = 0.0;  ///< bus base (line-to-neutral kV) from CalcVoltageBases; 0 if none
   [[nodiscard]] double v_pu() const;
   [[nodiscard]] double angle_deg() const;

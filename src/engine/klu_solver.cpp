@@ -17,9 +17,7 @@ klu_numeric* as_numeric(void* p) { return static_cast<klu_numeric*>(p); }
 
 // KLU's complex routines take interleaved (re, im) doubles, which is the layout of std::complex<double>.
 double* as_doubles(std::complex<double>* p) { return reinterpret_cast<double*>(p); }
-double* as_doubles(const std::complex<double>* p) {
-  return const_cast<double*>(reinterpret_cast<const double*>(p));
-}
+double* as_doubles(const std::complex<double>* p) { return const_cast<double*>(reinterpret_cast<const double*>(p)); }
 }  // namespace
 
 KluSolver::KluSolver() {
@@ -88,8 +86,8 @@ void KluSolver::factor(const std::vector<std::complex<double>>& values) {
   klu_common* c = as_common(common_);
   if (numeric_ != nullptr) {
     // Same pattern, new values: reuse the pivot order. KLU's rcond check catches a pivot that became tiny.
-    const int ok = klu_z_refactor(col_ptr_.data(), row_idx_.data(), as_doubles(values.data()),
-                                  as_symbolic(symbolic_), as_numeric(numeric_), c);
+    const int ok = klu_z_refactor(col_ptr_.data(), row_idx_.data(), as_doubles(values.data()), as_symbolic(symbolic_),
+                                  as_numeric(numeric_), c);
     if (ok != 0 && klu_z_rcond(as_symbolic(symbolic_), as_numeric(numeric_), c) != 0 && c->rcond > 1e-14) {
       extract_factors();
       return;
@@ -122,17 +120,18 @@ void KluSolver::extract_factors() {
   perm_p_.resize(n);
   perm_q_.resize(n);
   rs_.assign(n, 1.0);
-  const int ok = klu_z_extract(as_numeric(numeric_), as_symbolic(symbolic_), l_ptr_.data(), l_row_.data(),
-                               l_re_.data(), l_im_.data(), u_ptr_.data(), u_row_.data(), u_re_.data(), u_im_.data(),
-                               nullptr, nullptr, nullptr, nullptr, perm_p_.data(), perm_q_.data(),
-                               num->Rs != nullptr ? rs_.data() : nullptr, nullptr, c);
+  const int ok =
+      klu_z_extract(as_numeric(numeric_), as_symbolic(symbolic_), l_ptr_.data(), l_row_.data(), l_re_.data(),
+                    l_im_.data(), u_ptr_.data(), u_row_.data(), u_re_.data(), u_im_.data(), nullptr, nullptr, nullptr,
+                    nullptr, perm_p_.data(), perm_q_.data(), num->Rs != nullptr ? rs_.data() : nullptr, nullptr, c);
   if (ok == 0) throw SolveError("KLU factor extraction failed (status " + std::to_string(c->status) + ")");
   // Scale factors are applied as multiplications in the solve; pivots are inverted once here.
   for (auto& r : rs_) r = 1.0 / r;
   u_inv_diag_.resize(n);
   for (size_t j = 0; j < n; ++j) {
     const int first = l_ptr_[j], last = u_ptr_[j + 1] - 1;
-    if (l_row_[static_cast<size_t>(first)] != static_cast<int>(j) || u_row_[static_cast<size_t>(last)] != static_cast<int>(j)) {
+    if (l_row_[static_cast<size_t>(first)] != static_cast<int>(j) ||
+        u_row_[static_cast<size_t>(last)] != static_cast<int>(j)) {
       throw SolveError("unexpected KLU factor layout (diagonal not first in L or last in U)");
     }
     u_inv_diag_[j] = 1.0 / std::complex<double>(u_re_[static_cast<size_t>(last)], u_im_[static_cast<size_t>(last)]);
@@ -167,8 +166,8 @@ void KluSolver::solve(std::vector<std::complex<double>>& b) {
 }
 
 void KluSolver::solve_reference(std::vector<std::complex<double>>& b) {
-  const int ok = klu_z_solve(as_symbolic(symbolic_), as_numeric(numeric_), n_, 1, as_doubles(b.data()),
-                             as_common(common_));
+  const int ok =
+      klu_z_solve(as_symbolic(symbolic_), as_numeric(numeric_), n_, 1, as_doubles(b.data()), as_common(common_));
   if (ok == 0) throw SolveError("KLU solve failed (status " + std::to_string(as_common(common_)->status) + ")");
 }
 

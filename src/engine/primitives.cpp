@@ -27,9 +27,9 @@ constexpr double kEpsilon = 1.0e-12;                    // OpenDSS EPSILON (DSSG
 
 // Line defaults that the model does not carry (Line.pas / LineCode.pas constructors): earth return used only for the
 // frequency correction of Z, which vanishes at the line's base frequency.
-constexpr double kRg = 0.01805;    // ohm per 1000 ft
-constexpr double kXg = 0.155081;   // ohm per 1000 ft
-constexpr double kRho = 100.0;     // ohm-m
+constexpr double kRg = 0.01805;   // ohm per 1000 ft
+constexpr double kXg = 0.155081;  // ohm per 1000 ft
+constexpr double kRho = 100.0;    // ohm-m
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small dense helpers
@@ -141,15 +141,24 @@ double quad_solver(double a, double b, double c) {
 double to_meters(dss::LengthUnit u) {
   using dss::LengthUnit;
   switch (u) {
-    case LengthUnit::mi: return 1609.344;
-    case LengthUnit::kft: return 304.8;
-    case LengthUnit::km: return 1000.0;
-    case LengthUnit::m: return 1.0;
-    case LengthUnit::ft: return 0.3048;
-    case LengthUnit::in: return 0.0254;
-    case LengthUnit::cm: return 0.01;
-    case LengthUnit::mm: return 0.001;
-    case LengthUnit::none: break;
+    case LengthUnit::mi:
+      return 1609.344;
+    case LengthUnit::kft:
+      return 304.8;
+    case LengthUnit::km:
+      return 1000.0;
+    case LengthUnit::m:
+      return 1.0;
+    case LengthUnit::ft:
+      return 0.3048;
+    case LengthUnit::in:
+      return 0.0254;
+    case LengthUnit::cm:
+      return 0.01;
+    case LengthUnit::mm:
+      return 0.001;
+    case LengthUnit::none:
+      break;
   }
   return 1.0;
 }
@@ -178,8 +187,8 @@ SourceSeqZ vsource_seq_z(const dss::VsourceDef& vs) {
     const double r1 = x1 / vs.x1r1;
     const double isc1 = mvasc1 * 1000.0 / (f * kv);
     const double vf = 3.0 * kv * 1000.0 / f / isc1;
-    const double r0 = quad_solver(1.0 + vs.x0r0 * vs.x0r0, 4.0 * (r1 + x1 * vs.x0r0),
-                                  4.0 * (r1 * r1 + x1 * x1) - vf * vf);
+    const double r0 =
+        quad_solver(1.0 + vs.x0r0 * vs.x0r0, 4.0 * (r1 + x1 * vs.x0r0), 4.0 * (r1 * r1 + x1 * x1) - vf * vf);
     return SourceSeqZ{{r1, x1}, {r0, r0 * vs.x0r0}};
   };
   switch (vs.zspec) {
@@ -223,8 +232,8 @@ void apply_matrices(PerLength& pl, int n, const std::vector<double>& r, const st
   const auto nn = static_cast<size_t>(n) * n;
   auto check = [&](const std::vector<double>& v, const char* what) {
     if (!v.empty() && v.size() != nn)
-      throw ModelError(who + what + " has " + std::to_string(v.size()) + " values, expected " +
-                       std::to_string(nn) + " (" + std::to_string(n) + " phases)");
+      throw ModelError(who + what + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(nn) +
+                       " (" + std::to_string(n) + " phases)");
   };
   check(r, "rmatrix");
   check(x, "xmatrix");
@@ -265,8 +274,8 @@ std::vector<cplx> vsource_voltages(const dss::VsourceDef& vs) {
   // kV*pu*1000 / (2 sin(180/n deg)) (= /sqrt3 for 3 phases, /2 for 2 phases). Phase i (0-based) has angle
   // 360 + angle - i*360/n (positive sequence), + i*360/n (negative), angle (zero sequence).
   const int n = vs.phases;
-  const double vmag = n == 1 ? vs.basekv * vs.pu * 1000.0
-                             : vs.basekv * vs.pu * 1000.0 / 2.0 / std::sin((180.0 / n) * kPi / 180.0);
+  const double vmag =
+      n == 1 ? vs.basekv * vs.pu * 1000.0 : vs.basekv * vs.pu * 1000.0 / 2.0 / std::sin((180.0 / n) * kPi / 180.0);
   std::vector<cplx> v(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     const double step = i * 360.0 / n;
@@ -301,11 +310,9 @@ CMatrix line_yprim(const dss::LineDef& line, const dss::LineCodeDef* code, doubl
   if (from_code) {
     if (code->sym_components) {
       // FetchLineCode copies R1..C0 and rebuilds with Line.RecalcElementData (1-phase: Z0 = Z1).
-      pl = per_length_from_sequence(n, code->r1, code->x1, code->r0, code->x0, code->c1_nf, code->c0_nf, base_f,
-                                    true);
+      pl = per_length_from_sequence(n, code->r1, code->x1, code->r0, code->x0, code->c1_nf, code->c0_nf, base_f, true);
     } else {
-      pl = per_length_from_sequence(n, code->r1, code->x1, code->r0, code->x0, code->c1_nf, code->c0_nf, base_f,
-                                    false);
+      pl = per_length_from_sequence(n, code->r1, code->x1, code->r0, code->x0, code->c1_nf, code->c0_nf, base_f, false);
       apply_matrices(pl, n, code->rmatrix, code->xmatrix, code->cmatrix_nf, base_f,
                      where(code->loc, "LineCode." + code->name));
     }
@@ -423,8 +430,8 @@ CMatrix transformer_yprim(const dss::TransformerDef& tr, double /*frequency_hz*/
   size_t k = static_cast<size_t>(nw - 1);
   for (int i = 0; i < nb; ++i)
     for (int j = i + 1; j < nb; ++j, ++k) {
-      const cplx zij = cplx{rmult * (rpu[static_cast<size_t>(i + 1)] + rpu[static_cast<size_t>(j + 1)]),
-                            fm * xsc[k]} * zbase;
+      const cplx zij =
+          cplx{rmult * (rpu[static_cast<size_t>(i + 1)] + rpu[static_cast<size_t>(j + 1)]), fm * xsc[k]} * zbase;
       zb(i, j) = zb(j, i) = (zb(i, i) + zb(j, j) - zij) * 0.5;
     }
   if (!invert_in_place(zb)) {
@@ -454,8 +461,9 @@ CMatrix transformer_yprim(const dss::TransformerDef& tr, double /*frequency_hz*/
     for (int j = 0; j < nt; ++j) {
       const int p = i / 2, q = j / 2;
       const double sa = (i % 2 == 0) ? 1.0 : -1.0, sb = (j % 2 == 0) ? 1.0 : -1.0;
-      const double scale = sa * sb / (vbase[static_cast<size_t>(p)] * tap[static_cast<size_t>(p)] *
-                                      vbase[static_cast<size_t>(q)] * tap[static_cast<size_t>(q)]);
+      const double scale = sa * sb /
+                           (vbase[static_cast<size_t>(p)] * tap[static_cast<size_t>(p)] *
+                            vbase[static_cast<size_t>(q)] * tap[static_cast<size_t>(q)]);
       yterm(i, j) = y1(p, q) * scale;
       ytermnl(i, j) = y1nl(p, q) * scale;
     }
@@ -509,8 +517,8 @@ CMatrix transformer_yprim(const dss::TransformerDef& tr, double /*frequency_hz*/
     if (wd.conn != dss::Connection::wye) continue;
     const int nn = w * nc + np;
     if (wd.rneut_ohm >= 0.0) {
-      y(nn, nn) += (wd.rneut_ohm == 0.0 && wd.xneut_ohm == 0.0) ? cplx{1.0e6, 0.0}
-                                                                 : 1.0 / cplx{wd.rneut_ohm, wd.xneut_ohm * fm};
+      y(nn, nn) +=
+          (wd.rneut_ohm == 0.0 && wd.xneut_ohm == 0.0) ? cplx{1.0e6, 0.0} : 1.0 / cplx{wd.rneut_ohm, wd.xneut_ohm * fm};
     } else if (ppm != 0.0) {
       y(nn, nn) += cplx{0.0, y_ppm[static_cast<size_t>(w)]};
     }
@@ -593,8 +601,8 @@ LoadParams load_params(const dss::LoadDef& load) {
   // SetNcondsForConnection: wye phases+1; delta 1-2 phases phases+1 (L-L, open delta), else phases.
   lp.nconds = (!lp.delta || lp.phases <= 2) ? lp.phases + 1 : lp.phases;
   // VBase: delta kV*1000; wye 2-3 phases kV*1000/sqrt3; wye 1 phase kV*1000.
-  lp.v_base_v = lp.delta ? load.kv * 1000.0
-                         : ((lp.phases == 2 || lp.phases == 3) ? load.kv * kInvSqrt3x1000 : load.kv * 1000.0);
+  lp.v_base_v =
+      lp.delta ? load.kv * 1000.0 : ((lp.phases == 2 || lp.phases == 3) ? load.kv * kInvSqrt3x1000 : load.kv * 1000.0);
   if (!(lp.v_base_v > 0.0)) throw ModelError(who + "kV must be > 0");
 
   // RecalcElementData: kW/kvar from the spec type.
@@ -605,8 +613,11 @@ LoadParams load_params(const dss::LoadDef& load) {
     return load.pf < 0.0 ? -q : q;
   };
   switch (load.spec) {
-    case dss::LoadDef::Spec::kw_pf: kvar = kvar_from_pf(kw); break;
-    case dss::LoadDef::Spec::kw_kvar: break;
+    case dss::LoadDef::Spec::kw_pf:
+      kvar = kvar_from_pf(kw);
+      break;
+    case dss::LoadDef::Spec::kw_kvar:
+      break;
     case dss::LoadDef::Spec::kva_pf:
       kw = load.kva * std::abs(load.pf);
       kvar = kvar_from_pf(kw);

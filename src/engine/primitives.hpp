@@ -63,10 +63,10 @@ struct LoadParams {
   int model = 1;
   int phases = 1;
   bool delta = false;
-  int nconds = 2;          ///< conductors of the single terminal
-  double v_base_v = 0;     ///< branch base voltage: kV*1000 for delta or 1 phase, kV*1000/sqrt(3) for 2-3 phase wye
-  double p_nom_w = 0;      ///< per branch (phase) active power at multiplier 1, W
-  double q_nom_var = 0;    ///< per branch reactive power at multiplier 1, var
+  int nconds = 2;        ///< conductors of the single terminal
+  double v_base_v = 0;   ///< branch base voltage: kV*1000 for delta or 1 phase, kV*1000/sqrt(3) for 2-3 phase wye
+  double p_nom_w = 0;    ///< per branch (phase) active power at multiplier 1, W
+  double q_nom_var = 0;  ///< per branch reactive power at multiplier 1, var
   double vmin_pu = 0.95, vmax_pu = 1.05, vlow_pu = 0.50;
   double cvr_watts = 1, cvr_vars = 2;
   // Squared voltage thresholds, V^2, so the hot path compares |V|^2 without a square root.

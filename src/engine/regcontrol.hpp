@@ -18,7 +18,8 @@ double tap_increment(const dss::WindingDef& w);
 /// the tap winding (a whole number of increments), 0 when the control voltage is within the band:
 ///   V_ctrl = V_winding[ptphase] / PTratio + (R + jX) I_terminal[ptphase] / CTprim        (line-drop compensator;
 ///            I flows into the terminal, so "+" subtracts the drop towards the load)
-///   boost  = (Vreg - |V_ctrl|) PTratio / V_base(winding),  pending = round(boost / inc) inc   if |Vreg-|V_ctrl|| > band/2
+///   boost  = (Vreg - |V_ctrl|) PTratio / V_base(winding),  pending = round(boost / inc) inc   if |Vreg-|V_ctrl|| >
+///   band/2
 double regcontrol_pending_change(const dss::RegControlDef& rc, const dss::TransformerDef& tr,
                                  const std::vector<std::complex<double>>& v_cond,
                                  const std::vector<std::complex<double>>& i_cond);

@@ -13,9 +13,7 @@ struct SourceLoc {
   int line = 0;
 
   /// "file:line" or "file" when the line is unknown.
-  [[nodiscard]] std::string str() const {
-    return line > 0 ? file + ":" + std::to_string(line) : file;
-  }
+  [[nodiscard]] std::string str() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
 };
 
 /// Base of all gridswarm errors.

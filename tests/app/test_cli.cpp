@@ -216,8 +216,8 @@ TEST_F(Cli, BenchJsonHasTheDocumentedKeys) {
   ASSERT_EQ(lines.size(), 1u) << r.out;
   const auto j = nlohmann::json::parse(lines.front());
   for (const char* key : {"feeder", "nodes", "threads", "steps", "step_us_median", "step_us_p90", "solves_per_s",
-                          "efficiency", "rss_kb_per_instance", "rss_kb_per_extra_instance", "engine_kb", "converged_steps",
-                          "iterations_mean", "repeat"}) {
+                          "efficiency", "rss_kb_per_instance", "rss_kb_per_extra_instance", "engine_kb",
+                          "converged_steps", "iterations_mean", "repeat"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["nodes"], 41);

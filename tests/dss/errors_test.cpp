@@ -52,8 +52,9 @@ TEST(Errors, TruncatedFiles) {
 
 TEST(Errors, DuplicateNew) {
   EXPECT_EQ(model_error("New Line.a\nNew line.A\n"), "t.dss:3: Line.a: duplicate name (already defined at t.dss:2)");
-  EXPECT_NE(error_of<ModelError>([] { read_string("New Circuit.a\nNew Circuit.b\n", "t.dss", "."); })
-                .find("a circuit is already defined"),
+  EXPECT_NE(error_of<ModelError>([] {
+              read_string("New Circuit.a\nNew Circuit.b\n", "t.dss", ".");
+            }).find("a circuit is already defined"),
             std::string::npos);
 }
 
@@ -99,7 +100,8 @@ TEST(Errors, OpenOnlyLinesAndValidTerminals) {
 }
 
 TEST(Errors, TransformerWindings) {
-  EXPECT_EQ(model_error("New Transformer.t wdg=3\n"), "t.dss:2: Transformer.t: wdg: wdg=3 but the transformer has 2 windings");
+  EXPECT_EQ(model_error("New Transformer.t wdg=3\n"),
+            "t.dss:2: Transformer.t: wdg: wdg=3 but the transformer has 2 windings");
   EXPECT_EQ(model_error("New Transformer.t kvs=[1 2 3]\n"), "t.dss:2: Transformer.t: kVs: 3 values for 2 windings");
   EXPECT_EQ(model_error("New Transformer.t XHL=0\n"), "t.dss:2: Transformer.t: XHL: zero reactance");
 }
@@ -107,7 +109,8 @@ TEST(Errors, TransformerWindings) {
 TEST(Errors, LoadShapeNptsMustMatch) {
   EXPECT_EQ(model_error("New LoadShape.s npts=2 mult=[1 2 3]\n"),
             "t.dss:2: LoadShape.s: mult: mult has 3 values but npts=2");
-  EXPECT_EQ(model_error("New LoadShape.s mult=[1 2 3]\n~ npts=4\n"), "t.dss:2: LoadShape.s: npts=4 but mult has 3 values");
+  EXPECT_EQ(model_error("New LoadShape.s mult=[1 2 3]\n~ npts=4\n"),
+            "t.dss:2: LoadShape.s: npts=4 but mult has 3 values");
 }
 
 TEST(Errors, MissingFiles) {

@@ -26,8 +26,8 @@ TEST(Ieee13, CountsAndSource) {
   EXPECT_EQ(c.capacitors.size(), 2u);
   EXPECT_EQ(c.transformers.size(), 5u);  // Sub, Reg1..3, XFM1
   EXPECT_EQ(c.regcontrols.size(), 3u);
-  EXPECT_EQ(c.lines.size(), 12u);        // 11 lines + switch 671692
-  EXPECT_EQ(c.linecodes.size(), 36u);    // 29 in IEEELineCodes.DSS + mtx601..607
+  EXPECT_EQ(c.lines.size(), 12u);      // 11 lines + switch 671692
+  EXPECT_EQ(c.linecodes.size(), 36u);  // 29 in IEEELineCodes.DSS + mtx601..607
   ASSERT_EQ(c.vsources.size(), 1u);
   const VsourceDef& s = c.vsources[0];
   EXPECT_DOUBLE_EQ(s.basekv, 115.0);

@@ -1,10 +1,11 @@
 // Tokenizer, RPN and value conversion (ParserDel.pas / RPN.pas behaviour).
+#include "dss/lexer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
-#include "dss/lexer.hpp"
 #include "dss/rpn.hpp"
 #include "dss/values.hpp"
 

@@ -259,8 +259,8 @@ TEST(Reactor, KvarOrImpedance) {
 
 TEST(Vsource, CircuitSourceAndImpedanceSpecification) {
   const Circuit a = read_string(
-      "New object=circuit.A basekv=115 pu=1.0001 phases=3 bus1=SourceBus angle=30 MVAsc3=20000 MVASC1=21000\n",
-      "a.dss", ".");
+      "New object=circuit.A basekv=115 pu=1.0001 phases=3 bus1=SourceBus angle=30 MVAsc3=20000 MVASC1=21000\n", "a.dss",
+      ".");
   ASSERT_EQ(a.vsources.size(), 1u);
   const VsourceDef& s = a.vsources[0];
   EXPECT_EQ(a.name, "a");
@@ -275,7 +275,8 @@ TEST(Vsource, CircuitSourceAndImpedanceSpecification) {
   EXPECT_EQ(b.vsources[0].zspec, VsourceDef::ZSpec::z);
   EXPECT_DOUBLE_EQ(b.vsources[0].x0_ohm, 0.0001);
 
-  const Circuit z = read_string("New Circuit.z Z1=[1 2]\nNew Vsource.v2 bus1=x Isc3=1000 Z0=[3 4] Z1=[5 6]\n", "z.dss", ".");
+  const Circuit z =
+      read_string("New Circuit.z Z1=[1 2]\nNew Vsource.v2 bus1=x Isc3=1000 Z0=[3 4] Z1=[5 6]\n", "z.dss", ".");
   EXPECT_DOUBLE_EQ(z.vsources[0].r0_ohm, 1.0);  // Z1 also sets Z0 when Z0 was not given
   EXPECT_DOUBLE_EQ(z.vsources[0].x0_ohm, 2.0);
   EXPECT_DOUBLE_EQ(z.vsources[1].r0_ohm, 3.0);

@@ -23,11 +23,10 @@ const std::string kInputs = GRIDSWARM_INPUTS;
 const std::string kRef = std::string(GRIDSWARM_FIXTURES) + "/reference";
 
 std::string feeder_path(const std::string& feeder) {
-  static const std::map<std::string, std::string> masters = {
-      {"ieee13", "ieee13/IEEE13Nodeckt.dss"},
-      {"ieee34", "ieee34/ieee34Mod1.dss"},
-      {"ieee37", "ieee37/ieee37.dss"},
-      {"ieee123", "ieee123/IEEE123Master.dss"}};
+  static const std::map<std::string, std::string> masters = {{"ieee13", "ieee13/IEEE13Nodeckt.dss"},
+                                                             {"ieee34", "ieee34/ieee34Mod1.dss"},
+                                                             {"ieee37", "ieee37/ieee37.dss"},
+                                                             {"ieee123", "ieee123/IEEE123Master.dss"}};
   return kInputs + "/feeders/" + masters.at(feeder);
 }
 
@@ -93,9 +92,10 @@ TEST_P(OpenDssSnapshot, DefaultToleranceMatchesOpenDss) {
   const SolveResult r = e.solve();
   ASSERT_TRUE(r.converged);
   const auto d = compare_voltages(e, kRef + "/opendss/" + f + "_snapshot_voltages.csv");
-  std::printf("[ %s ] default tolerance: max |dV| = %.3e pu at %s, max angle diff %.3e deg over %d nodes; "
-              "%d iterations, %d control iterations\n",
-              f.c_str(), d.max_pu, d.worst.c_str(), d.max_deg, d.compared, r.iterations, r.control_iterations);
+  std::printf(
+      "[ %s ] default tolerance: max |dV| = %.3e pu at %s, max angle diff %.3e deg over %d nodes; "
+      "%d iterations, %d control iterations\n",
+      f.c_str(), d.max_pu, d.worst.c_str(), d.max_deg, d.compared, r.iterations, r.control_iterations);
   EXPECT_LT(d.max_pu, 1e-4);
   EXPECT_LT(d.max_deg, 1e-2);
   expect_controls(e, kRef + "/opendss/" + f + "_snapshot_controls.csv");
@@ -143,7 +143,8 @@ void check_daily(const std::string& f, bool tight) {
   e.solve();
   e.settings().stepsize_s = 900;
   e.begin_time_series();
-  const auto ref = test::read_csv(kRef + "/opendss/" + f + (tight ? "_daily96_tight_totals.csv" : "_daily96_totals.csv"));
+  const auto ref =
+      test::read_csv(kRef + "/opendss/" + f + (tight ? "_daily96_tight_totals.csv" : "_daily96_totals.csv"));
   double worst_p = 0, worst_v = 0;
   for (size_t k = 0; k < ref.rows.size(); ++k) {
     const SolveResult r = e.solve_step(ref.num(k, "mult"));
@@ -168,8 +169,8 @@ void check_daily(const std::string& f, bool tight) {
     EXPECT_NEAR(vmin, ref.num(k, "vmin_pu"), 1e-4) << "step " << k + 1;
     EXPECT_NEAR(vmax, ref.num(k, "vmax_pu"), 1e-4) << "step " << k + 1;
   }
-  std::printf("[ %s ] daily96%s: max relative source-kW difference %.3e, max vmin/vmax difference %.3e pu\n",
-              f.c_str(), tight ? " (tight)" : "", worst_p, worst_v);
+  std::printf("[ %s ] daily96%s: max relative source-kW difference %.3e, max vmin/vmax difference %.3e pu\n", f.c_str(),
+              tight ? " (tight)" : "", worst_p, worst_v);
 }
 
 TEST_P(OpenDssSnapshot, Daily96MatchesOpenDss) { check_daily(GetParam(), false); }

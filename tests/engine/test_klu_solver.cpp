@@ -37,7 +37,8 @@ Csc random_network(int n, unsigned seed) {
   };
   for (int i = 1; i < n; ++i) branch(i, static_cast<int>(rng() % static_cast<unsigned>(i)));
   for (int c = 0; c < n / 10; ++c) {
-    const int a = static_cast<int>(rng() % static_cast<unsigned>(n)), b = static_cast<int>(rng() % static_cast<unsigned>(n));
+    const int a = static_cast<int>(rng() % static_cast<unsigned>(n)),
+              b = static_cast<int>(rng() % static_cast<unsigned>(n));
     if (a != b) branch(a, b);
   }
   diag[0] += cplx(0.0, -1e6);  // stiff source admittance
@@ -52,8 +53,10 @@ Csc random_network(int n, unsigned seed) {
     // merge duplicates (parallel branches)
     std::vector<std::pair<int, cplx>> merged;
     for (auto& e : entries) {
-      if (!merged.empty() && merged.back().first == e.first) merged.back().second += e.second;
-      else merged.push_back(e);
+      if (!merged.empty() && merged.back().first == e.first)
+        merged.back().second += e.second;
+      else
+        merged.push_back(e);
     }
     for (auto& e : merged) {
       m.row_idx.push_back(e.first);

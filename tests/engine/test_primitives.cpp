@@ -1,14 +1,14 @@
 // Unit tests of the element primitives (src/engine/primitives.cpp) against values worked out by hand in each test
 // from the OpenDSS definitions (the arithmetic is written out in the comments; no test compares the code with its
 // own earlier output).
-#include "engine/primitives.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <numbers>
 #include <string>
 #include <vector>
+
+#include "engine/primitives.hpp"
 
 namespace gridswarm::engine {
 namespace {
@@ -25,8 +25,8 @@ const cplx kA = std::polar(1.0, 2.0 * kPi / 3.0);  // a = 1 /_ 120
   const double err = std::abs(a - b);
   const double tol = rel * std::max(std::abs(b), 1.0e-300);
   if (err <= tol || (std::abs(b) == 0.0 && err <= rel)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "got (" << a.real() << ", " << a.imag() << ") expected (" << b.real()
-                                       << ", " << b.imag() << ") |err|=" << err;
+  return ::testing::AssertionFailure() << "got (" << a.real() << ", " << a.imag() << ") expected (" << b.real() << ", "
+                                       << b.imag() << ") |err|=" << err;
 }
 
 /// Shunt part of a line Yprim entry: y(r, c) + y(r, c2) (self minus series) must equal `expected`. The sum cancels
