@@ -115,6 +115,7 @@ struct Engine::Impl {
   std::vector<double> vbase_v;      ///< per node line-to-neutral base, volts (0 = none)
   std::vector<double> vmag_saved;   ///< |V| of the previous iteration (OpenDSS VMagSaved), volts
   std::vector<QueuedAction> queue;  ///< pending control actions
+  std::vector<cplx> scratch_v, scratch_i;  ///< per-element buffers of the control sampling
   long queue_seq = 0;
   bool factored = false;
   bool initialized = false;
@@ -153,6 +154,9 @@ struct Engine::Impl {
   // Reporting helpers
   [[nodiscard]] cplx node_v(int idx) const { return idx < 0 ? cplx{} : v[static_cast<size_t>(idx)]; }
   [[nodiscard]] std::vector<cplx> element_currents(int elem) const;
+  /// Conductor voltages and currents into an element (I = Yprim V) into caller-owned buffers (no allocation once
+  /// they have grown to the largest element).
+  void element_state(int elem, std::vector<cplx>& v_out, std::vector<cplx>& i_out) const;
 };
 
 Engine::Impl::Impl(const dss::Circuit& c) : circuit(c) {
@@ -428,6 +432,19 @@ SolveResult Engine::Impl::solve_circuit() {
   return r;
 }
 
+void Engine::Impl::element_state(int elem, std::vector<cplx>& v_out, std::vector<cplx>& i_out) const {
+  const auto& el = assembly.element(elem);
+  const size_t m = el.nodes.size();
+  v_out.resize(m);
+  i_out.resize(m);
+  for (size_t k = 0; k < m; ++k) v_out[k] = node_v(el.nodes[k]);
+  for (int r = 0; r < el.y.n; ++r) {
+    cplx sum{};
+    for (int c = 0; c < el.y.n; ++c) sum += el.y(r, c) * v_out[static_cast<size_t>(c)];
+    i_out[static_cast<size_t>(r)] = sum;
+  }
+}
+
 std::vector<cplx> Engine::Impl::element_currents(int elem) const {
   // Terminal currents into an element: I = Yprim V (conductor voltages).
   const auto& el = assembly.element(elem);
@@ -448,10 +465,8 @@ void Engine::Impl::sample_regulators() {
   for (size_t k = 0; k < regs.size(); ++k) {
     auto& r = regs[k];
     const auto& tr = circuit.transformers[static_cast<size_t>(r.transformer)];
-    const auto& el = assembly.element(r.element);
-    std::vector<cplx> vc(el.nodes.size());
-    for (size_t c = 0; c < vc.size(); ++c) vc[c] = node_v(el.nodes[c]);
-    r.pending_pu = regcontrol_pending_change(r.def, tr, vc, element_currents(r.element));
+    element_state(r.element, scratch_v, scratch_i);
+    r.pending_pu = regcontrol_pending_change(r.def, tr, scratch_v, scratch_i);
     if (r.pending_pu == 0.0) {
       if (r.armed) {
         std::erase_if(queue, [&](const QueuedAction& a) { return a.reg == static_cast<int>(k); });
