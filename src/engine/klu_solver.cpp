@@ -127,42 +127,78 @@ void KluSolver::extract_factors() {
   if (ok == 0) throw SolveError("KLU factor extraction failed (status " + std::to_string(c->status) + ")");
   // Scale factors are applied as multiplications in the solve; pivots are inverted once here.
   for (auto& r : rs_) r = 1.0 / r;
-  u_inv_diag_.resize(n);
+  u_inv_re_.resize(n);
+  u_inv_im_.resize(n);
   for (size_t j = 0; j < n; ++j) {
     const int first = l_ptr_[j], last = u_ptr_[j + 1] - 1;
     if (l_row_[static_cast<size_t>(first)] != static_cast<int>(j) ||
         u_row_[static_cast<size_t>(last)] != static_cast<int>(j)) {
       throw SolveError("unexpected KLU factor layout (diagonal not first in L or last in U)");
     }
-    u_inv_diag_[j] = 1.0 / std::complex<double>(u_re_[static_cast<size_t>(last)], u_im_[static_cast<size_t>(last)]);
+    const std::complex<double> inv =
+        1.0 / std::complex<double>(u_re_[static_cast<size_t>(last)], u_im_[static_cast<size_t>(last)]);
+    u_inv_re_[j] = inv.real();
+    u_inv_im_[j] = inv.imag();
   }
-  y_.resize(n);
+  y_re_.resize(n);
+  y_im_.resize(n);
 }
 
 void KluSolver::solve(std::vector<std::complex<double>>& b) {
   // y = P (R \ b);  y = L \ y;  y = U \ y;  x = Q y.  (klu_z_extract returns Rs in pivot order.)
-  // The complex arithmetic is written out: std::complex's operator* adds NaN/Inf recovery branches (C99 Annex G)
-  // that these loops never need.
-  std::complex<double>* y = y_.data();
-  for (int k = 0; k < n_; ++k) y[k] = b[perm_p_[k]] * rs_[k];
-  for (int j = 0; j < n_; ++j) {
-    const double yr = y[j].real(), yi = y[j].imag();
-    for (int k = l_ptr_[j] + 1; k < l_ptr_[j + 1]; ++k) {
-      auto& t = y[l_row_[k]];
-      t = {t.real() - (l_re_[k] * yr - l_im_[k] * yi), t.imag() - (l_re_[k] * yi + l_im_[k] * yr)};
+  // y is kept as separate real and imaginary arrays and the complex arithmetic is written out: std::complex's
+  // operator* adds NaN/Inf recovery branches (C99 Annex G) these loops never need, and raw local pointers let the
+  // compiler keep everything in registers.
+  const int n = n_;
+  double* __restrict yr = y_re_.data();
+  double* __restrict yi = y_im_.data();
+  const int* __restrict pp = perm_p_.data();
+  const int* __restrict pq = perm_q_.data();
+  const double* __restrict rs = rs_.data();
+  for (int k = 0; k < n; ++k) {
+    const std::complex<double> v = b[static_cast<size_t>(pp[k])];
+    yr[k] = v.real() * rs[k];
+    yi[k] = v.imag() * rs[k];
+  }
+  {
+    const int* __restrict lp = l_ptr_.data();
+    const int* __restrict li = l_row_.data();
+    const double* __restrict lre = l_re_.data();
+    const double* __restrict lim = l_im_.data();
+    for (int j = 0; j < n; ++j) {
+      const double xr = yr[j], xi = yi[j];
+      const int end = lp[j + 1];
+      for (int k = lp[j] + 1; k < end; ++k) {
+        // All loads before the stores, so the compiler need not assume a store changed lre/lim.
+        const int r = li[k];
+        const double a = lre[k], c = lim[k], tr = yr[r], ti = yi[r];
+        yr[r] = tr - (a * xr - c * xi);
+        yi[r] = ti - (a * xi + c * xr);
+      }
     }
   }
-  for (int j = n_ - 1; j >= 0; --j) {
-    const std::complex<double> d = u_inv_diag_[j];
-    const double yr = y[j].real() * d.real() - y[j].imag() * d.imag();
-    const double yi = y[j].real() * d.imag() + y[j].imag() * d.real();
-    y[j] = {yr, yi};
-    for (int k = u_ptr_[j]; k < u_ptr_[j + 1] - 1; ++k) {
-      auto& t = y[u_row_[k]];
-      t = {t.real() - (u_re_[k] * yr - u_im_[k] * yi), t.imag() - (u_re_[k] * yi + u_im_[k] * yr)};
+  {
+    const int* __restrict up = u_ptr_.data();
+    const int* __restrict ui = u_row_.data();
+    const double* __restrict ure = u_re_.data();
+    const double* __restrict uim = u_im_.data();
+    const double* __restrict dre = u_inv_re_.data();
+    const double* __restrict dim = u_inv_im_.data();
+    for (int j = n - 1; j >= 0; --j) {
+      const double xr = yr[j] * dre[j] - yi[j] * dim[j];
+      const double xi = yr[j] * dim[j] + yi[j] * dre[j];
+      yr[j] = xr;
+      yi[j] = xi;
+      const int end = up[j + 1] - 1;
+      for (int k = up[j]; k < end; ++k) {
+        const int r = ui[k];
+        const double a = ure[k], c = uim[k], tr = yr[r], ti = yi[r];
+        yr[r] = tr - (a * xr - c * xi);
+        yi[r] = ti - (a * xi + c * xr);
+      }
     }
   }
-  for (int k = 0; k < n_; ++k) b[perm_q_[k]] = y[k];
+  for (int k = 0; k < n; ++k) b[static_cast<size_t>(pq[k])] = {yr[k], yi[k]};
 }
 
 void KluSolver::solve_reference(std::vector<std::complex<double>>& b) {

@@ -51,7 +51,7 @@ class KluSolver {
   std::vector<double> rs_;
   std::vector<int> l_ptr_, l_row_, u_ptr_, u_row_;
   std::vector<double> l_re_, l_im_, u_re_, u_im_;
-  std::vector<std::complex<double>> u_inv_diag_, y_;
+  std::vector<double> u_inv_re_, u_inv_im_, y_re_, y_im_;
   std::vector<int> col_ptr_, row_idx_;
   void* common_ = nullptr;    // klu_common*
   void* symbolic_ = nullptr;  // klu_symbolic*
