@@ -32,6 +32,7 @@ struct alignas(64) InstanceRun {  // own cache line: the counters are written ev
   std::vector<double> step_us;
   long converged = 0;
   long iterations = 0;
+  long control_iterations = 0;
 };
 
 void step_instance(engine::Engine& eng, const std::vector<double>& mults, int steps, InstanceRun& run) {
@@ -43,6 +44,7 @@ void step_instance(engine::Engine& eng, const std::vector<double>& mults, int st
     run.step_us.push_back(elapsed_us(t0, clock_type::now()));
     run.converged += res.converged ? 1 : 0;
     run.iterations += res.iterations;
+    run.control_iterations += res.control_iterations;
   }
 }
 
@@ -72,6 +74,15 @@ class FirstError {
   std::atomic<bool> failed_{false};
 };
 
+/// Compile one instance with the bench's solver settings (those given override the script's) and solve the snapshot.
+engine::Engine compile_and_solve(const BenchOptions& opt) {
+  engine::Engine e = engine::Engine::compile(opt.feeder);
+  if (opt.max_iterations > 0) e.settings().max_iterations = opt.max_iterations;
+  if (opt.max_control_iterations > 0) e.settings().max_control_iterations = opt.max_control_iterations;
+  e.solve();
+  return e;
+}
+
 PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, int threads) {
   PhaseRun out;
   out.engines.resize(static_cast<size_t>(threads));
@@ -86,8 +97,7 @@ PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, in
     const auto me = static_cast<size_t>(omp_get_thread_num());
     try {
       // OpenDSS's daily procedure: compile, snapshot solve, then `set mode=daily` and one solve per step.
-      out.engines[me].emplace(engine::Engine::compile(opt.feeder));
-      out.engines[me]->solve();
+      out.engines[me].emplace(compile_and_solve(opt));
       out.engines[me]->settings().stepsize_s = 900;
       out.engines[me]->begin_time_series();
     } catch (...) {
@@ -119,6 +129,7 @@ PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, in
     out.phase.step_us.insert(out.phase.step_us.end(), r.step_us.begin(), r.step_us.end());
     out.phase.converged_steps += r.converged;
     out.phase.iterations += r.iterations;
+    out.phase.control_iterations += r.control_iterations;
   }
   return out;
 }
@@ -131,17 +142,13 @@ std::string format_double(const char* fmt, double v) {
 
 }  // namespace
 
-static long marginal_instance_rss_kb(const std::filesystem::path& feeder) {
+static long marginal_instance_rss_kb(const BenchOptions& opt) {
   constexpr int kExtra = 16;
   std::vector<engine::Engine> engines;
   engines.reserve(kExtra + 1);
-  engines.push_back(engine::Engine::compile(feeder));  // warm-up: allocator pools and parser scratch
-  engines.back().solve();
+  engines.push_back(compile_and_solve(opt));  // warm-up: allocator pools and parser scratch
   const long before = rss_kb();
-  for (int k = 0; k < kExtra; ++k) {
-    engines.push_back(engine::Engine::compile(feeder));
-    engines.back().solve();
-  }
+  for (int k = 0; k < kExtra; ++k) engines.push_back(compile_and_solve(opt));
   const long after = rss_kb();
   return (before >= 0 && after >= 0) ? (after - before) / kExtra : -1;
 }
@@ -153,6 +160,7 @@ static void append_phase(BenchPhase& into, const BenchPhase& round) {
   into.wall_s += round.wall_s;
   into.converged_steps += round.converged_steps;
   into.iterations += round.iterations;
+  into.control_iterations += round.control_iterations;
 }
 
 double BenchPhase::solves_per_s() const { return wall_s > 0.0 ? static_cast<double>(threads) * steps / wall_s : 0.0; }
@@ -205,6 +213,8 @@ BenchReport run_bench(const BenchOptions& opt) {
       const auto& eng = *run.engines.front();
       rep.feeder = eng.name();
       rep.nodes = eng.num_nodes();
+      rep.max_iterations = eng.settings().max_iterations;
+      rep.max_control_iterations = eng.settings().max_control_iterations;
       rep.engine_kb = static_cast<double>(eng.memory_bytes()) / 1024.0;
     }
     append_phase(rep.parallel, run.phase);
@@ -215,7 +225,7 @@ BenchReport run_bench(const BenchOptions& opt) {
       rep.single_rates.push_back(single.solves_per_s());
     }
   }
-  rep.rss_kb_per_extra_instance = marginal_instance_rss_kb(opt.feeder);
+  rep.rss_kb_per_extra_instance = marginal_instance_rss_kb(opt);
   if (opt.threads == 1) {
     rep.single = rep.parallel;
     rep.single_rates = rep.parallel_rates;
@@ -253,6 +263,9 @@ nlohmann::json to_json(const BenchReport& rep) {
   j["converged_steps"] = p.converged_steps;
   j["solves"] = static_cast<long>(solves);
   j["iterations_mean"] = solves > 0 ? static_cast<double>(p.iterations) / solves : 0.0;
+  j["control_iterations_mean"] = solves > 0 ? static_cast<double>(p.control_iterations) / solves : 0.0;
+  j["max_iterations"] = rep.max_iterations;
+  j["max_control_iterations"] = rep.max_control_iterations;
   return j;
 }
 
@@ -270,7 +283,9 @@ void print_human(const BenchReport& rep, std::ostream& out) {
   out << "memory per instance  " << rep.rss_kb_per_instance << " KiB resident, engine "
       << format_double("%.1f", rep.engine_kb) << " KiB\n";
   out << "converged steps      " << rep.parallel.converged_steps << " of " << j["solves"].get<long>()
-      << ", mean iterations " << format_double("%.2f", j["iterations_mean"].get<double>()) << "\n";
+      << ", mean iterations " << format_double("%.2f", j["iterations_mean"].get<double>()) << " (control "
+      << format_double("%.2f", j["control_iterations_mean"].get<double>()) << "; limits " << rep.max_iterations << " / "
+      << rep.max_control_iterations << ")\n";
 }
 
 }  // namespace gridswarm::app

@@ -21,6 +21,8 @@ struct BenchOptions {
   int steps = 96;                   ///< steps per instance
   int threads = 1;                  ///< instances, one per OpenMP thread
   int repeat = 3;                   ///< rounds of (threads run, 1-thread run), alternating
+  int max_iterations = 0;           ///< power-flow iterations per solve; 0 = the script's (OpenDSS default 15)
+  int max_control_iterations = 0;   ///< control iterations per solve; 0 = the script's (OpenDSS default 10)
 };
 
 /// Result of one run of `threads` instances.
@@ -30,7 +32,8 @@ struct BenchPhase {
   std::vector<double> step_us;  ///< every step of every instance, microseconds
   double wall_s = 0.0;          ///< from the barrier after compiling to the last instance's last step
   long converged_steps = 0;
-  long iterations = 0;  ///< summed over all steps of all instances
+  long iterations = 0;          ///< summed over all steps of all instances
+  long control_iterations = 0;  ///< summed over all steps of all instances
   [[nodiscard]] double solves_per_s() const;
 };
 
@@ -39,6 +42,8 @@ struct BenchReport {
   std::string feeder_file;  ///< master file as given
   std::string loadshape_file;
   int nodes = 0;
+  int max_iterations = 0;  ///< settings the instances ran with
+  int max_control_iterations = 0;
   BenchPhase parallel;                               ///< the runs with `threads` instances (steps of all rounds)
   BenchPhase single;                                 ///< the 1-thread runs (== parallel when threads == 1)
   std::vector<double> parallel_rates, single_rates;  ///< solves/s of each round

@@ -7,11 +7,12 @@ namespace gridswarm::dss::detail {
 
 namespace {
 
-constexpr std::array<std::pair<const char*, ClassId>, 10> kClasses = {{
+constexpr std::array<std::pair<const char*, ClassId>, 11> kClasses = {{
     {"vsource", ClassId::vsource},
     {"linecode", ClassId::linecode},
     {"line", ClassId::line},
     {"transformer", ClassId::transformer},
+    {"xfmrcode", ClassId::xfmrcode},
     {"load", ClassId::load},
     {"capacitor", ClassId::capacitor},
     {"reactor", ClassId::reactor},
@@ -21,13 +22,13 @@ constexpr std::array<std::pair<const char*, ClassId>, 10> kClasses = {{
 }};
 
 // OpenDSS classes that exist but that gridswarm's engine does not model: a clear message beats "unknown".
-constexpr std::array<const char*, 40> kUnsupported = {
-    "generator",     "pvsystem",    "storage",     "energymeter",       "monitor",      "fault",          "fuse",
-    "recloser",      "relay",       "swtcontrol",  "isource",           "linegeometry", "linespacing",    "wiredata",
-    "cndata",        "tsdata",      "xfmrcode",    "growthshape",       "tshape",       "priceshape",     "xycurve",
-    "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller", "gicline",      "gictransformer", "autotrans",
-    "upfc",          "upfccontrol", "vsconverter", "indmach012",        "windgen",      "sensor",         "tcc_curve",
-    "gendispatcher", "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
+constexpr std::array<const char*, 39> kUnsupported = {
+    "generator",   "pvsystem",    "storage",           "energymeter", "monitor",        "fault",       "fuse",
+    "recloser",    "relay",       "swtcontrol",        "isource",     "linegeometry",   "linespacing", "wiredata",
+    "cndata",      "tsdata",      "growthshape",       "tshape",      "priceshape",     "xycurve",     "spectrum",
+    "invcontrol",  "expcontrol",  "storagecontroller", "gicline",     "gictransformer", "autotrans",   "upfc",
+    "upfccontrol", "vsconverter", "indmach012",        "windgen",     "sensor",         "tcc_curve",   "gendispatcher",
+    "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
 
 }  // namespace
 
@@ -52,6 +53,8 @@ const char* class_name(ClassId id) {
       return "Line";
     case ClassId::transformer:
       return "Transformer";
+    case ClassId::xfmrcode:
+      return "XfmrCode";
     case ClassId::load:
       return "Load";
     case ClassId::capacitor:

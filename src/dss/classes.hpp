@@ -13,6 +13,7 @@ enum class ClassId {
   linecode,
   line,
   transformer,
+  xfmrcode,
   load,
   capacitor,
   reactor,
@@ -46,6 +47,9 @@ void visit_class(ClassId id, Store& s, F&& f) {
       break;
     case ClassId::transformer:
       f(s.transformers, transformer_props());
+      break;
+    case ClassId::xfmrcode:
+      f(s.xfmrcodes, xfmrcode_props());
       break;
     case ClassId::load:
       f(s.loads, load_props());

@@ -67,16 +67,32 @@ void cap_capacitor(CapCtlEntry& e, const Token& v, EditContext& ctx) {
   e.def.capacitor = name;
 }
 
+// Current, Voltage, kvar, Time, PowerFactor (CapControl.pas type enum, matched on the first letter). Writing type=pf
+// resets the power-factor thresholds to their defaults.
 void cap_type(CapCtlEntry& e, const Token& v, EditContext&) {
-  static const char* const kTypes[] = {"current", "voltage", "kvar", "pf", "time", "follow"};
+  static const char* const kTypes[] = {"current", "voltage", "kvar", "pf", "time"};
   const std::string s = lower(v.text);
   for (const char* t : kTypes) {
-    if (!s.empty() && s[0] == t[0]) {  // CapControl.pas looks at the first letter only
+    if (!s.empty() && s[0] == t[0]) {
       e.def.type = t;
+      if (e.def.type == "pf") {
+        e.def.pf_on = 0.95;
+        e.def.pf_off = 1.05;
+      }
       return;
     }
   }
   throw InputError("bad CapControl type '" + v.text + "'");
+}
+
+// ONsetting/OFFsetting of a pf control are power factors in -1..1 (negative = leading), kept on the 0..2 scale.
+template <double CapControlDef::*Field, double CapControlDef::*PfField>
+void cap_setting(CapCtlEntry& e, const Token& v, EditContext&) {
+  const double x = to_double(v);
+  e.def.*Field = x;
+  if (e.def.type != "pf") return;
+  if (x < -1.0 || x > 1.0) throw ModelIssue("power factor setting must be within -1..1, got " + v.text);
+  e.def.*PfField = x < 0.0 ? 2.0 + x : x;
 }
 
 // 1..n, or AVG/MAX/MIN (-1/-2/-3) as CapControl.pas.
@@ -143,8 +159,8 @@ const PropList<CapCtlEntry>& capcontrol_props() {
       {"type", cap_type},
       {"PTratio", cap_double<&CapControlDef::ptratio>},
       {"CTratio", cap_double<&CapControlDef::ctratio>},
-      {"ONsetting", cap_double<&CapControlDef::on_setting>},
-      {"OFFsetting", cap_double<&CapControlDef::off_setting>},
+      {"ONsetting", cap_setting<&CapControlDef::on_setting, &CapControlDef::pf_on>},
+      {"OFFsetting", cap_setting<&CapControlDef::off_setting, &CapControlDef::pf_off>},
       {"Delay", cap_double<&CapControlDef::delay_s>},
       {"VoltOverride", [](CapCtlEntry& e, const Token& v, EditContext&) { e.def.volt_override = to_bool(v); }},
       {"Vmax", cap_double<&CapControlDef::vmax_v>},
@@ -157,7 +173,7 @@ const PropList<CapCtlEntry>& capcontrol_props() {
       {"EventLog", ignore_any<CapCtlEntry>},
       {"UserModel", nullptr},
       {"UserData", nullptr},
-      {"pctMinkvar", ignore_number<CapCtlEntry>},
+      {"pctMinkvar", cap_double<&CapControlDef::pct_minkvar>},
       {"Reset", ignore_any<CapCtlEntry>},
       {"basefreq", require_default_frequency<CapCtlEntry>},
       {"enabled", set_enabled<CapCtlEntry>},

@@ -103,7 +103,31 @@ void set_leadlag(XfEntry&, const Token& v, EditContext&) {
   }
 }
 
-void set_xfmrcode(XfEntry&, const Token&, EditContext&) { throw InputError("XfmrCode is not supported"); }
+// XfmrCode= copies the code's values into the transformer at this point (Transformer.pas FetchXfmrCode): phases,
+// winding count and every winding's record (connection, kV, kVA, tap, %R, Rneut, Xneut, tap range), the
+// short-circuit reactances, %noloadloss, %imag and ppm_antifloat. Bus names are terminal data in OpenDSS, not part of
+// the winding record: windings that exist before and after keep theirs. Later properties override the code's values.
+void set_xfmrcode(XfEntry& e, const Token& v, EditContext& ctx) {
+  const std::string name = lower(v.text);
+  const XfEntry* code = ctx.store.xfmrcodes.find(name);
+  if (code == nullptr) throw ModelIssue("XfmrCode '" + name + "' is not defined");
+  const TransformerDef& c = code->def;
+  auto& d = e.def;
+  std::vector<WindingDef> windings = c.windings;
+  for (std::size_t i = 0; i < windings.size() && i < d.windings.size(); ++i) windings[i].bus = d.windings[i].bus;
+  for (std::size_t i = d.windings.size(); i < windings.size(); ++i) windings[i].bus.clear();
+  d.phases = c.phases;
+  d.windings = std::move(windings);
+  d.xhl_pct = c.xhl_pct;
+  d.xht_pct = c.xht_pct;
+  d.xlt_pct = c.xlt_pct;
+  d.xsc_pct = c.xsc_pct;
+  d.pct_noloadloss = c.pct_noloadloss;
+  d.pct_imag = c.pct_imag;
+  d.ppm_antifloat = c.ppm_antifloat;
+  d.xfmrcode = name;
+  if (e.extra.active_winding > static_cast<int>(d.windings.size())) e.extra.active_winding = 1;
+}
 
 }  // namespace
 
@@ -186,6 +210,31 @@ const PropList<XfEntry>& transformer_props() {
       {"basefreq", require_default_frequency<XfEntry>},
       {"enabled", set_enabled<XfEntry>},
   };
+  return props;
+}
+
+// XfmrCode: the transformer's data without buses (XfmrCode.pas property order), sharing the Transformer setters and
+// their side effects (kVA of winding 1 copied to all windings, %loadloss splitting into %R of windings 1 and 2, ...).
+const PropList<XfEntry>& xfmrcode_props() {
+  static const PropList<XfEntry> props = [] {
+    static const char* const kOrder[] = {
+        "phases",      "windings", "wdg",       "conn",   "kV",      "kVA",     "tap",    "%R",
+        "Rneut",       "Xneut",    "conns",     "kVs",    "kVAs",    "taps",    "XHL",    "XHT",
+        "XLT",         "Xscarray", "thermal",   "n",      "m",       "flrise",  "hsrise", "%loadloss",
+        "%noloadloss", "normhkVA", "emerghkVA", "MaxTap", "MinTap",  "NumTaps", "%imag",  "ppm_antifloat",
+        "%Rs",         "X12",      "X13",       "X23",    "RdcOhms", "Seasons", "Ratings"};
+    const auto& all = transformer_props();
+    PropList<XfEntry> out;
+    for (const char* name : kOrder) {
+      for (const auto& p : all) {
+        if (lower(p.name) == lower(name)) {
+          out.push_back(p);
+          break;
+        }
+      }
+    }
+    return out;
+  }();
   return props;
 }
 

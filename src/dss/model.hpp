@@ -170,8 +170,8 @@ struct RegControlDef : ElementBase {
   bool inverse_time = false;
 };
 
-/// CapControl (voltage, current, kvar, pf or time type). Parsed so the feeders load; the engine supports voltage and
-/// kvar types.
+/// CapControl (current, voltage, kvar, pf or time type) switching one capacitor; the engine models all five in static
+/// control mode (src/engine/capcontrol.hpp).
 struct CapControlDef : ElementBase {
   std::string element;  ///< monitored element "class.name", lower-case
   int terminal = 1;
@@ -182,7 +182,11 @@ struct CapControlDef : ElementBase {
   double delay_s = 15.0, delay_off_s = 15.0, dead_time_s = 300.0;
   bool volt_override = false;
   double vmax_v = 126.0, vmin_v = 115.0;
-  int ptphase = 1, ctphase = 1;
+  int ptphase = 1, ctphase = 1;  ///< 1..n, or -1 AVG, -2 MAX, -3 MIN
+  /// type=pf thresholds on OpenDSS's 0..2 power-factor scale (leading above 1): set from ONsetting/OFFsetting in
+  /// -1..1 written while the type is pf, reset to 0.95/1.05 when type=pf is written (CapControl.pas side effects).
+  double pf_on = 0.95, pf_off = 1.05;
+  double pct_minkvar = 50.0;  ///< type=pf: close only if Q exceeds this % of the bank's kvar
 };
 
 /// LoadShape: multipliers at a fixed interval (interval_h > 0) or at explicit hours.

@@ -74,6 +74,7 @@ struct Store {
   LineCodeTable linecodes;
   LineTable lines;
   TransformerTable transformers;
+  TransformerTable xfmrcodes;  ///< XfmrCode: transformer data without buses, copied by `XfmrCode=`
   LoadTable loads;
   CapacitorTable capacitors;
   ReactorTable reactors;
@@ -153,6 +154,7 @@ const PropList<VsourceTable::EntryType>& vsource_props();
 const PropList<LineCodeTable::EntryType>& linecode_props();
 const PropList<LineTable::EntryType>& line_props();
 const PropList<TransformerTable::EntryType>& transformer_props();
+const PropList<TransformerTable::EntryType>& xfmrcode_props();
 const PropList<LoadTable::EntryType>& load_props();
 const PropList<CapacitorTable::EntryType>& capacitor_props();
 const PropList<ReactorTable::EntryType>& reactor_props();

@@ -1,6 +1,7 @@
 #include "engine/engine.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 
 #include "dss/reader.hpp"
 #include "engine/assembly.hpp"
+#include "engine/capcontrol.hpp"
 #include "engine/klu_solver.hpp"
 #include "engine/primitives.hpp"
 #include "engine/regcontrol.hpp"
@@ -43,12 +45,27 @@ struct RegElem {
   double pending_pu = 0.0;
 };
 
+/// A capacitor control bound to its capacitor and monitored element, with its queue state (CapControl.pas
+/// ControlVars: Armed, PendingChange, LastOpenTime, InitialState).
+struct CapCtlElem {
+  dss::CapControlDef def;
+  int capacitor = -1;  ///< index into circuit.capacitors
+  int monitored = -1;  ///< assembly element of the monitored element
+  MonitoredView mon;
+  bool initial_closed = true;
+  bool armed = false;
+  CapAction pending = CapAction::none;
+  double last_open_s = 0.0;
+};
+
 /// One queued control action (ControlQueue.pas): due time, then insertion order (a later push with the same time
-/// goes in front, as OpenDSS inserts before the first record with time >= its own).
+/// goes in front, as OpenDSS inserts before the first record with time >= its own). `index` is a regulator, or a
+/// capacitor control when `cap` is set.
 struct QueuedAction {
   double time_s = 0;
   long seq = 0;
-  int reg = 0;
+  int index = 0;
+  bool cap = false;
 };
 
 /// Nodes at the two ends of load branch b: phase to neutral (wye) or phase to next phase (delta).
@@ -109,12 +126,14 @@ struct Engine::Impl {
   std::vector<std::vector<cplx>> vsource_volts;
   std::vector<LoadElem> loads;
   std::vector<RegElem> regs;
-  std::vector<cplx> v;              ///< node voltages, volts
-  std::vector<cplx> work;           ///< right-hand side / next iterate
-  std::vector<cplx> i_source;       ///< Norton injection of the sources (constant)
-  std::vector<double> vbase_v;      ///< per node line-to-neutral base, volts (0 = none)
-  std::vector<double> vmag_saved;   ///< |V| of the previous iteration (OpenDSS VMagSaved), volts
-  std::vector<QueuedAction> queue;  ///< pending control actions
+  std::vector<CapCtlElem> capctrls;
+  std::vector<char> cap_closed;            ///< per capacitor: terminal-1 conductors closed (OpenDSS Closed[0])
+  std::vector<cplx> v;                     ///< node voltages, volts
+  std::vector<cplx> work;                  ///< right-hand side / next iterate
+  std::vector<cplx> i_source;              ///< Norton injection of the sources (constant)
+  std::vector<double> vbase_v;             ///< per node line-to-neutral base, volts (0 = none)
+  std::vector<double> vmag_saved;          ///< |V| of the previous iteration (OpenDSS VMagSaved), volts
+  std::vector<QueuedAction> queue;         ///< pending control actions
   std::vector<cplx> scratch_v, scratch_i;  ///< per-element buffers of the control sampling
   long queue_seq = 0;
   bool factored = false;
@@ -132,6 +151,8 @@ struct Engine::Impl {
   void add_shunts();
   void add_loads();
   void bind_regcontrols();
+  void bind_capcontrols();
+  [[nodiscard]] CMatrix capacitor_yprim_now(int cap) const;
   std::vector<int> terminal_nodes(const std::string& spec, int nconds, int nphases, const SourceLoc& loc,
                                   const std::string& label);
   void compute_source_injection();
@@ -146,6 +167,8 @@ struct Engine::Impl {
   SolveResult solve_snap();
   bool sample_and_act();
   void sample_regulators();
+  void sample_capcontrols();
+  void reset_capcontrols();
   bool do_nearest_actions();
   void rebuild_y();
   void run_actions();
@@ -202,6 +225,7 @@ void Engine::Impl::build_elements() {
   add_shunts();
   add_loads();
   bind_regcontrols();
+  bind_capcontrols();
 }
 
 void Engine::Impl::add_vsources() {
@@ -266,8 +290,12 @@ void Engine::Impl::add_transformers() {
 
 void Engine::Impl::add_shunts() {
   const double f = circuit.settings.default_base_frequency_hz;
+  cap_closed.assign(circuit.capacitors.size(), 1);
   for (const auto& cap : circuit.capacitors) {
-    if (!cap.enabled) continue;
+    if (!cap.enabled) {
+      capacitor_elem.push_back(-1);
+      continue;
+    }
     const std::string label = "Capacitor." + cap.name;
     std::vector<int> nodes = terminal_nodes(cap.bus1, cap.phases, cap.phases, cap.loc, label);
     const std::string bus2 = cap.bus2.empty() ? parse_bus_spec(cap.bus1).bus + ".0.0.0" : cap.bus2;
@@ -337,9 +365,82 @@ void Engine::Impl::bind_regcontrols() {
     r.tap_winding = (rc.tap_winding > 0 ? rc.tap_winding : rc.winding) - 1;
     if (r.element >= 0) regs.push_back(std::move(r));
   }
-  if (!circuit.capcontrols.empty()) {
-    const auto& cc = circuit.capcontrols.front();
-    throw ModelError(where(cc.loc, "CapControl." + cc.name) + "CapControl is not supported by the engine yet");
+}
+
+CMatrix Engine::Impl::capacitor_yprim_now(int cap) const {
+  // The bank's Yprim at its present step states; an opened terminal (Closed[0] = false) is Kron-reduced out as any
+  // open conductor (OpenDSS DoYprimCalcs).
+  const auto& def = circuit.capacitors[static_cast<size_t>(cap)];
+  CMatrix y = capacitor_yprim(def, circuit.settings.default_base_frequency_hz);
+  if (!cap_closed[static_cast<size_t>(cap)]) {
+    std::vector<bool> open(static_cast<size_t>(y.n), false);
+    for (int k = 0; k < def.phases; ++k) open[static_cast<size_t>(k)] = true;
+    apply_open_conductors(y, open);
+  }
+  return y;
+}
+
+void Engine::Impl::bind_capcontrols() {
+  // The monitored element is found by its assembly label ("Line.x"); its terminal layout follows its class.
+  std::unordered_map<std::string, int> by_label;
+  for (int e = 0; e < assembly.num_elements(); ++e) {
+    std::string l = assembly.element(e).label;
+    std::transform(l.begin(), l.end(), l.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    by_label.emplace(std::move(l), e);
+  }
+  const auto caps = index_by_name(circuit.capacitors);
+  const auto trs = index_by_name(circuit.transformers);
+  for (const auto& cc : circuit.capcontrols) {
+    if (!cc.enabled) continue;
+    const std::string label = "CapControl." + cc.name;
+    const auto cit = caps.find(cc.capacitor);
+    if (cc.capacitor.empty() || cit == caps.end())
+      throw ModelError(where(cc.loc, label) + "capacitor is not set or not defined");
+    if (cc.element.empty()) throw ModelError(where(cc.loc, label) + "element is not set");
+    const auto eit = by_label.find(cc.element);
+    if (eit == by_label.end())
+      throw ModelError(where(cc.loc, label) + "monitored element '" + cc.element + "' is not in the circuit");
+    const auto& el = assembly.element(eit->second);
+    if (el.is_load) throw ModelError(where(cc.loc, label) + "a load as monitored element is not supported");
+    const std::string cls = cc.element.substr(0, cc.element.find('.'));
+    CapCtlElem c;
+    c.def = cc;
+    c.capacitor = cit->second;
+    c.monitored = eit->second;
+    const int m = static_cast<int>(el.nodes.size());
+    int nterms = 2;
+    if (cls == "transformer") {
+      const auto& tr = circuit.transformers[static_cast<size_t>(trs.at(cc.element.substr(cls.size() + 1)))];
+      nterms = static_cast<int>(tr.windings.size());
+      c.mon = MonitoredView{tr.phases + 1, tr.phases};
+    } else if (cls == "line" || cls == "capacitor" || cls == "reactor") {
+      c.mon = MonitoredView{m / 2, m / 2};
+    } else {
+      throw ModelError(where(cc.loc, label) + "monitored element class '" + cls + "' is not supported");
+    }
+    if (cc.terminal < 1 || cc.terminal > nterms) {
+      throw ModelError(where(cc.loc, label) + "terminal " + std::to_string(cc.terminal) + " does not exist on " +
+                       cc.element);
+    }
+    const auto& cap = circuit.capacitors[static_cast<size_t>(c.capacitor)];
+    if (cc.ptphase > c.mon.nconds || cc.ptphase == 0 ||
+        (cc.ptphase > 0 && cap.conn == dss::Connection::delta && cc.ptphase > cap.phases)) {
+      throw ModelError(where(cc.loc, label) + "PTphase " + std::to_string(cc.ptphase) + " out of range");
+    }
+    if (cc.ctphase > m || cc.ctphase == 0) {
+      throw ModelError(where(cc.loc, label) + "CTphase " + std::to_string(cc.ctphase) + " out of range");
+    }
+    if (capacitor_elem[static_cast<size_t>(c.capacitor)] < 0) continue;  // disabled bank: nothing to switch
+    // CapControl.RecalcElementData: the bank's terminal is closed unless no step is in service; that is the state a
+    // `set mode=` Reset returns to.
+    const bool closed = last_step_in_service(cap) > 0;
+    if (!closed && cap_closed[static_cast<size_t>(c.capacitor)]) {
+      cap_closed[static_cast<size_t>(c.capacitor)] = 0;
+      assembly.set_yprim(capacitor_elem[static_cast<size_t>(c.capacitor)], capacitor_yprim_now(c.capacitor));
+    }
+    c.initial_closed = closed;
+    c.last_open_s = -cc.dead_time_s;
+    capctrls.push_back(std::move(c));
   }
 }
 
@@ -469,14 +570,64 @@ void Engine::Impl::sample_regulators() {
     r.pending_pu = regcontrol_pending_change(r.def, tr, scratch_v, scratch_i);
     if (r.pending_pu == 0.0) {
       if (r.armed) {
-        std::erase_if(queue, [&](const QueuedAction& a) { return a.reg == static_cast<int>(k); });
+        std::erase_if(queue, [&](const QueuedAction& a) { return !a.cap && a.index == static_cast<int>(k); });
         r.armed = false;
       }
       continue;
     }
     if (r.armed || !tap_can_move(tr.windings[static_cast<size_t>(r.tap_winding)], r.pending_pu)) continue;
-    queue.push_back({time_s + r.def.delay_s, -(++queue_seq), static_cast<int>(k)});
+    queue.push_back({time_s + r.def.delay_s, -(++queue_seq), static_cast<int>(k), false});
     r.armed = true;
+  }
+}
+
+void Engine::Impl::sample_capcontrols() {
+  // CapControl.Sample for every capacitor control: a control that wants to switch and is not armed queues its
+  // action after its ON/OFF delay; an armed control whose pending change went back to none withdraws it.
+  const double hour = time_s / 3600.0;
+  const int int_hour = static_cast<int>(std::floor(hour));
+  for (size_t k = 0; k < capctrls.size(); ++k) {
+    auto& c = capctrls[k];
+    const auto& cap = circuit.capacitors[static_cast<size_t>(c.capacitor)];
+    CapView view;
+    view.closed = cap_closed[static_cast<size_t>(c.capacitor)] != 0;
+    view.num_steps = static_cast<int>(cap.states.size());
+    view.available_steps = view.num_steps - last_step_in_service(cap);
+    view.total_kvar = 0.0;
+    for (const double q : cap.kvar) view.total_kvar += q;
+    view.delta = cap.conn == dss::Connection::delta;
+    view.phases = cap.phases;
+    // Time of day (CapControl NormalizeToTOD): hours 1..24 of the day plus the seconds within the hour.
+    double tod = hour;
+    if (int_hour > 24) tod = (int_hour - ((int_hour - 1) / 24) * 24) + (time_s - 3600.0 * int_hour) / 3600.0;
+    if (tod - 24.0 > 1e-12) tod -= 24.0;
+    element_state(c.monitored, scratch_v, scratch_i);
+    const CapSample smp = capcontrol_sample(c.def, view, c.mon, scratch_v, scratch_i, c.pending, tod);
+    c.pending = smp.pending;
+    if (smp.should_switch && !c.armed) {
+      const double delay = capcontrol_delay(c.def, c.pending, time_s, c.last_open_s);
+      queue.push_back({time_s + delay, -(++queue_seq), static_cast<int>(k), true});
+      c.armed = true;
+    }
+    if (c.armed && c.pending == CapAction::none) {
+      std::erase_if(queue, [&](const QueuedAction& a) { return a.cap && a.index == static_cast<int>(k); });
+      c.armed = false;
+    }
+  }
+}
+
+void Engine::Impl::reset_capcontrols() {
+  // CapControl.Reset (`set mode=`): pending change cleared, the bank's terminal back to its initial state (step
+  // states are left as they are, as OpenDSS), LastOpenTime = -DeadTime.
+  for (auto& c : capctrls) {
+    c.pending = CapAction::none;
+    c.armed = false;
+    c.last_open_s = -c.def.dead_time_s;
+    auto& closed = cap_closed[static_cast<size_t>(c.capacitor)];
+    if ((closed != 0) != c.initial_closed) {
+      closed = c.initial_closed ? 1 : 0;
+      assembly.set_yprim(capacitor_elem[static_cast<size_t>(c.capacitor)], capacitor_yprim_now(c.capacitor));
+    }
   }
 }
 
@@ -489,8 +640,22 @@ bool Engine::Impl::do_nearest_actions() {
   const double t = queue.front().time_s;
   bool tap_moved = false;
   while (!queue.empty() && queue.front().time_s <= t) {
-    auto& r = regs[static_cast<size_t>(queue.front().reg)];
+    const QueuedAction a = queue.front();
     queue.erase(queue.begin());
+    if (a.cap) {
+      // CapControl.DoPendingAction acts on the latest PendingChange (a later Sample may have changed it).
+      auto& c = capctrls[static_cast<size_t>(a.index)];
+      auto& cap = circuit.capacitors[static_cast<size_t>(c.capacitor)];
+      bool closed = cap_closed[static_cast<size_t>(c.capacitor)] != 0;
+      if (capcontrol_apply(c.pending, cap, closed, time_s, c.last_open_s)) {
+        cap_closed[static_cast<size_t>(c.capacitor)] = closed ? 1 : 0;
+        assembly.set_yprim(capacitor_elem[static_cast<size_t>(c.capacitor)], capacitor_yprim_now(c.capacitor));
+        tap_moved = true;
+      }
+      c.armed = false;
+      continue;
+    }
+    auto& r = regs[static_cast<size_t>(a.index)];
     r.armed = false;
     if (r.pending_pu == 0.0) continue;
     auto& tr = circuit.transformers[static_cast<size_t>(r.transformer)];
@@ -508,8 +673,9 @@ bool Engine::Impl::do_nearest_actions() {
 
 bool Engine::Impl::sample_and_act() {
   // Returns true while controls still act (the control loop must solve again).
-  if (circuit.settings.control_mode == "off" || regs.empty()) return false;
+  if (circuit.settings.control_mode == "off" || (regs.empty() && capctrls.empty())) return false;
   sample_regulators();
+  sample_capcontrols();
   return do_nearest_actions();
 }
 
@@ -617,6 +783,7 @@ void Engine::begin_time_series() {
     r.armed = false;
     r.pending_pu = 0.0;
   }
+  im.reset_capcontrols();
 }
 
 SolveResult Engine::solve_step(double load_mult) {
@@ -658,9 +825,11 @@ std::vector<ControlState> Engine::control_states() const {
     const auto& tr = impl_->circuit.transformers[static_cast<size_t>(r.transformer)];
     out.push_back({"regcontrol", r.def.name, tap_number(tr.windings[static_cast<size_t>(r.tap_winding)])});
   }
-  for (const auto& cap : impl_->circuit.capacitors) {
+  for (size_t k = 0; k < impl_->circuit.capacitors.size(); ++k) {
+    const auto& cap = impl_->circuit.capacitors[k];
     int closed = 0;
-    for (const int s : cap.states) closed += s;
+    if (impl_->cap_closed[k] != 0)
+      for (const int s : cap.states) closed += s;
     out.push_back({"capacitor", cap.name, closed});
   }
   return out;
