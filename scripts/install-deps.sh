@@ -2,7 +2,8 @@
 # Install the Debian 12 packages gridswarm builds against. Idempotent: does nothing when they are all present.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libsuitesparse-dev libgtest-dev libcli11-dev nlohmann-json3-dev)
+packages=(build-essential cmake pkg-config libsuitesparse-dev libgtest-dev libcli11-dev nlohmann-json3-dev
+  coinor-libipopt-dev)  # Ipopt: the independent reference solver of the agent planner tests (test_agents only)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,9 @@
 #include <iostream>
 #include <string>
 
+#include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
+#include "app/cli_plan.hpp"
 #include "app/cli_solve.hpp"
 #include "app/version.hpp"
 #include "util/error.hpp"
@@ -22,6 +24,9 @@ struct BenchCli {
   gridswarm::app::BenchOptions options;
   std::string loadshape;
   bool json = false;
+  gridswarm::app::AgentBenchOptions agents;
+  std::string agent_type = "hvac";
+  CLI::App* agents_cmd = nullptr;
 };
 
 void add_solve(CLI::App& app, gridswarm::app::SolveOptions& opt, std::string& csv, double& tol, int& max_it) {
@@ -32,6 +37,29 @@ void add_solve(CLI::App& app, gridswarm::app::SolveOptions& opt, std::string& cs
       ->check(CLI::PositiveNumber);
   solve->add_option("--max-iterations", max_it, "Power-flow iterations per solve (default: the script's, 15)")
       ->check(CLI::Range(1, 1000000));
+}
+
+void add_plan(CLI::App& app, std::string& spec) {
+  auto* plan = app.add_subcommand("plan", "Day-ahead plan of one battery or EV from a JSON spec, printed as JSON");
+  plan->add_option("spec", spec, "Plan spec .json (format: docs/agents.md, Plans)")->required();
+}
+
+void add_bench_agents(CLI::App& group, BenchCli& bench) {
+  auto* ag = group.add_subcommand("agents", "Day-ahead plan solves and 5-minute market cycles of one agent type");
+  ag->add_option("--type", bench.agent_type, "hvac | waterheater | battery | ev")
+      ->check(CLI::IsMember({"hvac", "waterheater", "battery", "ev"}));
+  ag->add_option("--count", bench.agents.count, "Agents (one per customer)")->check(CLI::Range(1L, 100000000L));
+  ag->add_option("--threads", bench.agents.threads, "OpenMP threads")->check(CLI::Range(1, 4096));
+  ag->add_option("--dsos", bench.agents.dsos, "DSO markets the agents are split into (default max(4, 2 threads))")
+      ->check(CLI::Range(1, 1000000));
+  ag->add_option("--cycles", bench.agents.cycles, "5-minute intervals timed per round (default 12)")
+      ->check(CLI::Range(1, 100000));
+  ag->add_option("--repeat", bench.agents.repeat, "Rounds of (threads run, 1-thread run) (default 3)")
+      ->check(CLI::Range(1, 1000));
+  ag->add_option("--seed", bench.agents.seed, "Population seed");
+  ag->add_option("--weather", bench.agents.weather, "TMY3 file (default inputs/weather/*Houston*.tmy3)");
+  ag->add_flag("--json", bench.json, "Print one JSON line (the default output is JSON too)");
+  bench.agents_cmd = ag;
 }
 
 void add_bench(CLI::App& app, BenchCli& bench) {
@@ -46,7 +74,14 @@ void add_bench(CLI::App& app, BenchCli& bench) {
       ->check(CLI::Range(1, 1000));
   eng->add_option("--loadshape", bench.loadshape,
                   "CSV point,hour,mult (default inputs/loadshapes/bench_loadshape_96.csv)");
+  eng->add_option("--max-iterations", bench.options.max_iterations,
+                  "Power-flow iterations per solve (default: the script's, 15; IEEE 8500 needs 20)")
+      ->check(CLI::Range(1, 1000000));
+  eng->add_option("--max-control-iterations", bench.options.max_control_iterations,
+                  "Control iterations per solve (default: the script's, 10; IEEE 8500 needs 30 at light load)")
+      ->check(CLI::Range(1, 1000000));
   eng->add_flag("--json", bench.json, "Print one JSON line instead of a table");
+  add_bench_agents(*group, bench);
 }
 
 int run(int argc, char** argv) {
@@ -58,6 +93,8 @@ int run(int argc, char** argv) {
   double tolerance = 0.0;
   int max_iterations = 0;
   add_solve(app, solve_opt, csv, tolerance, max_iterations);
+  std::string plan_spec;
+  add_plan(app, plan_spec);
   BenchCli bench;
   add_bench(app, bench);
   try {
@@ -67,12 +104,21 @@ int run(int argc, char** argv) {
     report(std::string(e.what()) + " (run 'gridswarm --help')");
     return exit_usage;
   }
+  if (app.got_subcommand("plan")) {
+    gridswarm::app::run_plan(plan_spec, std::cout);
+    return 0;
+  }
   if (app.got_subcommand("solve")) {
     auto* solve = app.get_subcommand("solve");
     if (!csv.empty()) solve_opt.csv = csv;
     if (solve->count("--tolerance") > 0) solve_opt.tolerance = tolerance;
     if (solve->count("--max-iterations") > 0) solve_opt.max_iterations = max_iterations;
     gridswarm::app::run_solve(solve_opt, std::cout);
+    return 0;
+  }
+  if (bench.agents_cmd->parsed()) {
+    bench.agents.type = gridswarm::app::parse_agent_type(bench.agent_type);
+    std::cout << gridswarm::app::to_json(gridswarm::app::run_agent_bench(bench.agents)).dump() << std::endl;
     return 0;
   }
   bench.options.loadshape =

@@ -1,0 +1,245 @@
+#include "app/bench_agents.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "agents/cycle.hpp"
+#include "app/agent_market.hpp"
+#include "app/bench_engine.hpp"
+#include "util/error.hpp"
+
+namespace gridswarm::app {
+
+using agents::AgentType;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::int64_t kStartS = 195LL * 86400;  // July 15, 00:00 local standard time
+constexpr double kUnresponsiveKwPerCustomer = 1.5;
+constexpr double kCapacityKwPerCustomer = 3.0;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+agents::PopulationSpec bench_spec(const AgentBenchOptions& o) {
+  agents::PopulationSpec s;
+  s.feeder = "bench";
+  s.seed = o.seed;
+  s.customers = o.count;
+  s.hvac = s.water_heater = s.battery = s.ev = s.pv = agents::TypeShare{0, 0.0};
+  agents::TypeShare* shares[] = {&s.hvac, &s.water_heater, &s.battery, &s.ev};
+  shares[static_cast<int>(o.type)]->count = o.count;
+  return s;
+}
+
+/// Ten loads of 10..100 kW: agents spread over them in proportion.
+std::vector<agents::LoadAttach> bench_loads() {
+  std::vector<agents::LoadAttach> loads;
+  for (std::uint32_t k = 0; k < 10; ++k) loads.push_back({k, "bus" + std::to_string(k), 0b111, 10.0 * (k + 1)});
+  return loads;
+}
+
+struct Dso {
+  agents::FeederAgents agents;
+  agents::FeederAgents saved;  // state before the timed phases, restored before each round
+  std::unique_ptr<DsoAgentCycle> cycle;
+};
+
+struct PlanRound {
+  double rate = 0.0;
+  long fallbacks = 0, iterations = 0;
+};
+
+/// Every agent's plan at kStartS, chunks of 64 over `threads`; each solve's time in us goes to its slot.
+PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<double>& price,
+                    const std::vector<double>& t_out, const std::vector<double>& ghi, int threads,
+                    std::vector<double>& plan_us) {
+  constexpr std::size_t kChunk = 64;
+  struct Item {
+    std::size_t dso, begin, end, slot;
+  };
+  std::vector<Item> items;
+  std::size_t slot = 0;
+  for (std::size_t d = 0; d < dsos.size(); ++d) {
+    const std::size_t n = dsos[d].agents.count(type);
+    for (std::size_t b = 0; b < n; b += kChunk) items.push_back({d, b, std::min(n, b + kChunk), slot + b});
+    slot += n;
+  }
+  const agents::PlanForecast fc{kStartS, price, t_out, ghi};
+  const agents::PlanSettings settings;
+  std::vector<agents::PlanWorkspace> ws(static_cast<std::size_t>(threads));
+  std::vector<agents::PlanCounts> counts(static_cast<std::size_t>(threads));
+  const auto t0 = Clock::now();
+#pragma omp parallel num_threads(threads)
+  {
+    const auto me = static_cast<std::size_t>(omp_get_thread_num());
+#pragma omp for schedule(dynamic, 1)
+    for (long k = 0; k < static_cast<long>(items.size()); ++k) {
+      const Item& it = items[static_cast<std::size_t>(k)];
+      for (std::size_t i = it.begin; i < it.end; ++i) {
+        const auto s = Clock::now();
+        const agents::PlanCounts n = agents::replan_one(dsos[it.dso].agents, type, i, fc, settings, ws[me]);
+        plan_us[it.slot + i - it.begin] = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
+        counts[me].fallback += n.fallback;
+        counts[me].iterations += n.iterations;
+      }
+    }
+  }
+  PlanRound r;
+  r.rate = static_cast<double>(slot) / seconds_since(t0);
+  for (const auto& c : counts) {
+    r.fallbacks += c.fallback;
+    r.iterations += c.iterations;
+  }
+  return r;
+}
+
+/// `cycles` market intervals from kStartS; each interval a parallel loop over the DSOs. Returns agents per second.
+double run_cycles(std::vector<Dso>& dsos, int cycles, int threads, double& mean_price) {
+  for (Dso& d : dsos) d.agents = d.saved;  // same starting state every round (copies into existing storage)
+  std::size_t agents_total = 0;
+  for (const Dso& d : dsos) agents_total += d.agents.bidding_count();
+  double price_sum = 0.0;
+  const auto t0 = Clock::now();
+  for (int c = 0; c < cycles; ++c) {
+    const std::int64_t t = kStartS + c * 300;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : price_sum)
+    for (long d = 0; d < static_cast<long>(dsos.size()); ++d) {
+      price_sum += dsos[static_cast<std::size_t>(d)].cycle->run_interval(t).price_usd_per_mwh;
+    }
+  }
+  const double wall = seconds_since(t0);
+  mean_price = price_sum / static_cast<double>(cycles * static_cast<int>(dsos.size()));
+  return static_cast<double>(agents_total) * cycles / wall;
+}
+
+double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
+
+}  // namespace
+
+AgentType parse_agent_type(const std::string& name) {
+  for (AgentType t : {AgentType::hvac, AgentType::water_heater, AgentType::battery, AgentType::ev}) {
+    if (name == agents::to_string(t)) return t;
+  }
+  throw Error("unknown agent type '" + name + "' (expected hvac, waterheater, battery or ev)");
+}
+
+std::filesystem::path default_bench_weather() {
+  namespace fs = std::filesystem;
+  const fs::path rel = fs::path("inputs") / "weather" / "TX-Houston_Bush_Intercontinental.tmy3";
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path().parent_path() / rel);
+    candidates.push_back(exe.parent_path() / rel);
+  }
+  candidates.push_back(fs::current_path() / rel);
+  std::string tried;
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c)) return c;
+    tried += " " + c.string();
+  }
+  throw Error("default weather file not found (tried" + tried + "); pass --weather FILE");
+}
+
+AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
+  if (o.count < 1) throw Error("--count must be at least 1");
+  if (o.threads < 1) throw Error("--threads must be at least 1");
+  if (o.cycles < 1 || o.repeat < 1) throw Error("--cycles and --repeat must be at least 1");
+  omp_set_dynamic(0);
+  AgentBenchReport rep;
+  rep.options = o;
+  const auto weather_path = o.weather.empty() ? default_bench_weather() : o.weather;
+  rep.weather_file = weather_path.string();
+  const agents::Tmy3 weather = agents::read_tmy3(weather_path.string());
+  const std::vector<double> daily = synthetic_daily_prices();
+  rep.dsos = static_cast<int>(std::min<long>(o.count, o.dsos > 0 ? o.dsos : std::max(4, 2 * o.threads)));
+
+  // population: DSO d owns customers [d M / D, (d + 1) M / D)
+  const agents::PopulationSpec spec = bench_spec(o);
+  const auto loads = bench_loads();
+  std::vector<Dso> dsos(static_cast<std::size_t>(rep.dsos));
+  for (int d = 0; d < rep.dsos; ++d) {
+    Dso& dso = dsos[static_cast<std::size_t>(d)];
+    const long b = o.count * d / rep.dsos, e = o.count * (d + 1) / rep.dsos;
+    dso.agents = agents::build_population(spec, loads, b, e);
+    DsoSettings settings;
+    settings.unresponsive_kw = kUnresponsiveKwPerCustomer * static_cast<double>(e - b);
+    settings.capacity_kw = kCapacityKwPerCustomer * static_cast<double>(e - b);
+    // the adder reaches +200 USD/MWh at 10% above the limit
+    settings.congestion_usd_per_mwh_per_kw = 200.0 / (0.1 * settings.capacity_kw);
+    dso.cycle = std::make_unique<DsoAgentCycle>(dso.agents, weather, daily, settings, 1);
+    dso.cycle->replan(kStartS);  // warm: plans, forecasts, workspaces
+    dso.cycle->run_interval(kStartS);
+    dso.saved = dso.agents;
+  }
+
+  // the shared 48-h forecast at the start hour (as DsoAgentCycle::replan builds it)
+  std::vector<double> price(agents::kPlanHorizon), t_out(agents::kPlanHorizon), ghi(agents::kPlanHorizon);
+  for (int k = 0; k < agents::kPlanHorizon; ++k) {
+    const std::int64_t t = kStartS + k * agents::kPlanStepS;
+    price[static_cast<std::size_t>(k)] = daily[static_cast<std::size_t>((t / 3600) % 24)];
+    const agents::WeatherSample w = agents::weather_at(weather, t + agents::kPlanStepS / 2);
+    t_out[static_cast<std::size_t>(k)] = w.t_dry_f;
+    ghi[static_cast<std::size_t>(k)] = w.ghi_w_per_m2;
+  }
+
+  std::vector<double> plan_us(static_cast<std::size_t>(o.count)), plan_us_all;
+  std::vector<double> rate_k, rate_1, cycle_k, cycle_1;
+  PlanRound last;
+  for (int r = 0; r < o.repeat; ++r) {
+    last = run_plans(dsos, o.type, price, t_out, ghi, o.threads, plan_us);
+    rate_k.push_back(last.rate);
+    plan_us_all.insert(plan_us_all.end(), plan_us.begin(), plan_us.end());
+    rate_1.push_back(o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, plan_us).rate : last.rate);
+    cycle_k.push_back(run_cycles(dsos, o.cycles, o.threads, rep.mean_clearing_price_usd_per_mwh));
+    double ignored = 0.0;
+    cycle_1.push_back(o.threads > 1 ? run_cycles(dsos, o.cycles, 1, ignored) : cycle_k.back());
+  }
+  rep.plan_us_median = median(plan_us_all);
+  rep.plan_us_p90 = percentile(plan_us_all, 0.9);
+  rep.plans_per_s = median(rate_k);
+  rep.plans_per_s_1thread = median(rate_1);
+  rep.cycle_agents_per_s = median(cycle_k);
+  rep.cycle_agents_per_s_1thread = median(cycle_1);
+  rep.efficiency = rep.plans_per_s / (o.threads * rep.plans_per_s_1thread);
+  rep.cycle_efficiency = rep.cycle_agents_per_s / (o.threads * rep.cycle_agents_per_s_1thread);
+  rep.bytes_per_agent = agents::bytes_per_agent(o.type);
+  rep.cycle_bytes_per_agent = sizeof(agents::BidPoints) + sizeof(market::BidCurve) + sizeof(double);
+  rep.plan_fallbacks = last.fallbacks;
+  rep.plan_iterations_mean = static_cast<double>(last.iterations) / static_cast<double>(o.count);
+  return rep;
+}
+
+nlohmann::json to_json(const AgentBenchReport& r) {
+  nlohmann::json j;
+  j["type"] = agents::to_string(r.options.type);
+  j["count"] = r.options.count;
+  j["threads"] = r.options.threads;
+  j["dsos"] = r.dsos;
+  j["seed"] = r.options.seed;
+  j["weather"] = r.weather_file;
+  j["cycles"] = r.options.cycles;
+  j["repeat"] = r.options.repeat;
+  j["plan_us_median"] = r.plan_us_median;
+  j["plan_us_p90"] = r.plan_us_p90;
+  j["plans_per_s"] = r.plans_per_s;
+  j["plans_per_s_1thread"] = r.plans_per_s_1thread;
+  j["plan_fallbacks"] = r.plan_fallbacks;
+  j["plan_iterations_mean"] = r.plan_iterations_mean;
+  j["cycle_agents_per_s"] = r.cycle_agents_per_s;
+  j["cycle_agents_per_s_1thread"] = r.cycle_agents_per_s_1thread;
+  j["efficiency"] = r.efficiency;
+  j["cycle_efficiency"] = r.cycle_efficiency;
+  j["bytes_per_agent"] = r.bytes_per_agent;
+  j["cycle_bytes_per_agent"] = r.cycle_bytes_per_agent;
+  j["mean_clearing_price_usd_per_mwh"] = r.mean_clearing_price_usd_per_mwh;
+  return j;
+}
+
+}  // namespace gridswarm::app
