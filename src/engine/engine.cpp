@@ -29,6 +29,8 @@ struct LoadElem {
   cplx y_in_matrix;             ///< per-branch Yeq built into Y (compensation uses the same value)
   double mult = 1.0;            ///< present power multiplier
   double mult_in_matrix = 1.0;  ///< multiplier at which its Yprim sits in Y
+  double extra_p_w = 0.0, extra_q_var = 0.0;  ///< per branch extra constant-power demand (agents)
+  LoadInfo info;
   bool fixed = false;           ///< status=fixed: ignores multipliers
   int daily_shape = -1;         ///< index into circuit.loadshapes, -1 = none
   int element = -1;             ///< assembly element holding its Yprim
@@ -74,6 +76,16 @@ std::pair<int, int> branch_nodes(const LoadElem& ld, int b) {
   const int from = ld.nodes[static_cast<size_t>(b)];
   const int to = ld.lp.delta ? ld.nodes[static_cast<size_t>((b + 1) % nc)] : ld.nodes[static_cast<size_t>(nc - 1)];
   return {from, to};
+}
+
+/// Branch current of a load including its agents' extra constant-power demand: I = I_model(V) + conj(S_extra / V).
+inline cplx load_current_total(const LoadElem& ld, cplx vb) {
+  cplx i = load_branch_current(ld.lp, vb, ld.mult);
+  if (ld.extra_p_w != 0.0 || ld.extra_q_var != 0.0) {
+    const double v_sq = vb.real() * vb.real() + vb.imag() * vb.imag();
+    if (v_sq > 0.0) i += cplx{ld.extra_p_w / v_sq, -ld.extra_q_var / v_sq} * vb;
+  }
+  return i;
 }
 
 template <class T>
@@ -331,6 +343,16 @@ void Engine::Impl::add_loads() {
     e.fixed = ld.status == dss::LoadDef::Status::fixed;
     e.mult = e.fixed ? 1.0 : circuit.settings.load_mult;
     e.label = label;
+    e.info.name = ld.name;
+    e.info.bus = parse_bus_spec(ld.bus1).bus;
+    e.info.phases = ld.phases;
+    for (int b = 0; b < ld.phases; ++b) {
+      const BusSpec bs = parse_bus_spec(ld.bus1);
+      e.info.nodes.push_back(b < static_cast<int>(bs.nodes.size()) ? bs.nodes[static_cast<size_t>(b)] : b + 1);
+    }
+    e.info.kw = e.lp.p_nom_w * ld.phases / 1000.0;
+    e.info.kvar = e.lp.q_nom_var * ld.phases / 1000.0;
+    e.info.fixed = ld.status == dss::LoadDef::Status::fixed;
     if (!ld.daily.empty()) {
       const auto it = shapes.find(ld.daily);
       if (it == shapes.end()) throw ModelError(where(ld.loc, label) + "unknown loadshape '" + ld.daily + "'");
@@ -477,7 +499,7 @@ void Engine::Impl::add_load_compensation(std::vector<cplx>& rhs) const {
     for (int b = 0; b < nbranch; ++b) {
       const auto [from, to] = branch_nodes(ld, b);
       const cplx vb = node_v(from) - node_v(to);
-      const cplx comp = ld.y_in_matrix * vb - load_branch_current(ld.lp, vb, ld.mult);
+      const cplx comp = ld.y_in_matrix * vb - load_current_total(ld, vb);
       if (from >= 0) rhs[static_cast<size_t>(from)] += comp;
       if (to >= 0) rhs[static_cast<size_t>(to)] -= comp;
     }
@@ -808,6 +830,31 @@ SolveResult Engine::solve_daily_step() {
 
 void Engine::calc_voltage_bases() { impl_->calc_voltage_bases(); }
 
+std::vector<LoadInfo> Engine::loads() const {
+  std::vector<LoadInfo> out;
+  out.reserve(impl_->loads.size());
+  for (const auto& ld : impl_->loads) out.push_back(ld.info);
+  return out;
+}
+
+int Engine::num_loads() const { return static_cast<int>(impl_->loads.size()); }
+
+void Engine::set_load_multiplier(int load, double mult) {
+  auto& ld = impl_->loads.at(static_cast<size_t>(load));
+  if (!ld.fixed) ld.mult = mult;
+}
+
+void Engine::set_load_extra_kw(int load, double p_kw, double q_kvar) {
+  auto& ld = impl_->loads.at(static_cast<size_t>(load));
+  ld.extra_p_w = p_kw * 1000.0 / ld.lp.phases;
+  ld.extra_q_var = q_kvar * 1000.0 / ld.lp.phases;
+}
+
+SolveResult Engine::solve_prepared_step() {
+  impl_->time_s += impl_->circuit.settings.stepsize_s;
+  return impl_->solve_snap();
+}
+
 std::vector<NodeVoltage> Engine::node_voltages() const {
   std::vector<NodeVoltage> out;
   out.reserve(impl_->v.size());
@@ -874,7 +921,7 @@ cplx Engine::load_power_kva() const {
     for (int b = 0; b < ld.lp.phases; ++b) {
       const auto [from, to] = branch_nodes(ld, b);
       const cplx vb = im.node_v(from) - im.node_v(to);
-      s += vb * std::conj(load_branch_current(ld.lp, vb, ld.mult));
+      s += vb * std::conj(load_current_total(ld, vb));
     }
   }
   return s / 1000.0;
@@ -910,7 +957,7 @@ double Engine::max_current_mismatch_a() const {
   for (const auto& ld : im.loads) {
     for (int b = 0; b < ld.lp.phases; ++b) {
       const auto [from, to] = branch_nodes(ld, b);
-      const cplx i = load_branch_current(ld.lp, im.node_v(from) - im.node_v(to), ld.mult);
+      const cplx i = load_current_total(ld, im.node_v(from) - im.node_v(to));
       if (from >= 0) out[static_cast<size_t>(from)] += i;
       if (to >= 0) out[static_cast<size_t>(to)] -= i;
     }

@@ -46,6 +46,16 @@ struct ControlState {
   int value = 0;     ///< regulator tap number in steps from 1.0 pu (e.g. +9), or capacitor steps closed
 };
 
+/// A load as the outside world sees it (for attaching agents to it).
+struct LoadInfo {
+  std::string name;  ///< lower-case load name
+  std::string bus;   ///< lower-case bus name
+  int phases = 0;
+  std::vector<int> nodes;  ///< node numbers of its phase conductors (1, 2, 3)
+  double kw = 0.0, kvar = 0.0;  ///< base power at multiplier 1
+  bool fixed = false;           ///< status=fixed: ignores multipliers
+};
+
 class Engine {
  public:
   /// Build an engine from a circuit description and replay the script's CalcVoltageBases/Solve actions.
@@ -79,6 +89,22 @@ class Engine {
   /// One daily-mode step driven by the feeder's own LoadShapes: advance time by stepsize, set each load's
   /// multiplier from its `daily` shape (loads without one keep multiplier 1), solve.
   SolveResult solve_daily_step();
+
+  /// The loads, indexed 0..num_loads()-1 in definition order (disabled loads excluded).
+  [[nodiscard]] std::vector<LoadInfo> loads() const;
+  [[nodiscard]] int num_loads() const;
+
+  /// Per-load multiplier of its base power (e.g. a copy's load scale times a shape), replacing the one set by
+  /// solve_step/solve_daily_step for that load until the next such call. status=fixed loads ignore it.
+  void set_load_multiplier(int load, double mult);
+
+  /// Extra constant-power demand on a load (the agents attached to it), kW and kvar, split evenly over its phase
+  /// branches; positive = consumption, negative = injection (PV, discharging batteries). Kept until changed.
+  void set_load_extra_kw(int load, double p_kw, double q_kvar);
+
+  /// One time step with the per-load multipliers and extra demands as set: solve from the previous solution with
+  /// controls active (as solve_step does, without touching the multipliers).
+  SolveResult solve_prepared_step();
 
   /// Zero-load power flow and assignment of each bus's base voltage from Set VoltageBases (OpenDSS CalcVoltageBases).
   void calc_voltage_bases();

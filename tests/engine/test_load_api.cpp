@@ -1,0 +1,57 @@
+// Per-load multipliers and extra demand (the hooks agents use): an extra constant-power demand on a constant-PQ
+// load equals scaling that load, at the power-flow solution.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engine/engine.hpp"
+
+namespace gridswarm::engine {
+namespace {
+
+const std::string kIeee13 = std::string(GRIDSWARM_INPUTS) + "/feeders/ieee13/IEEE13Nodeckt.dss";
+
+int load_index(const Engine& e, const std::string& name) {
+  const auto loads = e.loads();
+  for (size_t i = 0; i < loads.size(); ++i) {
+    if (loads[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+TEST(EngineLoadApi, LoadsAreListedWithBaseKw) {
+  Engine e = Engine::compile(kIeee13);
+  ASSERT_EQ(e.num_loads(), 15);
+  const int i = load_index(e, "671");
+  ASSERT_GE(i, 0);
+  const LoadInfo info = e.loads()[static_cast<size_t>(i)];
+  EXPECT_EQ(info.bus, "671");
+  EXPECT_EQ(info.phases, 3);
+  EXPECT_NEAR(info.kw, 1155.0, 1e-9);
+  EXPECT_NEAR(info.kvar, 660.0, 1e-9);
+}
+
+TEST(EngineLoadApi, ExtraDemandEqualsScalingAConstantPqLoad) {
+  Engine scaled = Engine::compile(kIeee13), extra = Engine::compile(kIeee13);
+  const int i = load_index(scaled, "671");
+  for (Engine* e : {&scaled, &extra}) {
+    e->settings().tolerance = 1e-12;
+    e->settings().max_iterations = 500;
+  }
+  scaled.set_load_multiplier(i, 1.2);
+  extra.set_load_extra_kw(i, 0.2 * 1155.0, 0.2 * 660.0);
+  ASSERT_TRUE(scaled.solve_prepared_step().converged);
+  ASSERT_TRUE(extra.solve_prepared_step().converged);
+  const auto a = scaled.node_voltages(), b = extra.node_voltages();
+  ASSERT_EQ(a.size(), b.size());
+  // Same fixed point to the 1e-12 pu tolerance (1e-9 relative leaves room for the different Y contents).
+  for (size_t k = 0; k < a.size(); ++k) EXPECT_LE(std::abs(a[k].v_v - b[k].v_v), 1e-9 * std::abs(a[k].v_v)) << a[k].bus;
+  EXPECT_NEAR(scaled.load_power_kva().real(), extra.load_power_kva().real(), 1e-6);
+  // And it is really more load than before.
+  Engine base = Engine::compile(kIeee13);
+  base.solve();
+  EXPECT_GT(extra.source_power_kva().real(), base.source_power_kva().real() + 200.0);
+}
+
+}  // namespace
+}  // namespace gridswarm::engine
