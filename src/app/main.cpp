@@ -1,5 +1,7 @@
 // gridswarm command-line entry point: parses the command line and is the one place that turns errors into
 // messages and exit codes (STYLE.md 12): 0 success, 1 input/model/runtime error, 2 usage error, 3 not converged.
+#include <mpi.h>
+
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -7,6 +9,8 @@
 
 #include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
+#include "app/cli_partition.hpp"
+#include "app/cli_run.hpp"
 #include "app/cli_plan.hpp"
 #include "app/cli_solve.hpp"
 #include "app/version.hpp"
@@ -97,12 +101,25 @@ int run(int argc, char** argv) {
   add_plan(app, plan_spec);
   BenchCli bench;
   add_bench(app, bench);
+  gridswarm::app::PartitionOptions partition_opt;
+  auto* partition_cmd = gridswarm::app::add_partition_command(app, partition_opt);
+  gridswarm::runtime::RunOptions run_opt;
+  auto* run_cmd = app.add_subcommand("run", "Run a study (under mpirun): feeders, agents and markets into one HDF5 file");
+  run_cmd->add_option("study", run_opt.study, "Study file (TOML, docs/study.md)")->required()->check(CLI::ExistingFile);
+  run_cmd->add_option("-o,--output", run_opt.output, "Output HDF5 file (default: the study's [output] file)");
+  run_cmd->add_option("--threads", run_opt.threads, "OpenMP threads per rank (default: the study's, else the cores)");
+  run_cmd->add_flag("--quiet", run_opt.quiet, "No progress lines");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     report(std::string(e.what()) + " (run 'gridswarm --help')");
     return exit_usage;
+  }
+  if (run_cmd->parsed()) return gridswarm::app::run_command(run_opt);
+  if (partition_cmd->parsed()) {
+    gridswarm::app::run_partition(partition_opt, std::cout);
+    return 0;
   }
   if (app.got_subcommand("plan")) {
     gridswarm::app::run_plan(plan_spec, std::cout);
@@ -134,16 +151,24 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
+/// The one abort path: print the error once; under MPI (gridswarm run) abort every rank, since a rank that failed
+/// alone would leave the others waiting in a collective.
+int fail(const std::exception& e, int code) {
+  std::cout.flush();
+  report(e.what());
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized != 0 && finalized == 0) MPI_Abort(MPI_COMM_WORLD, code);
+  return code;
+}
+
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const gridswarm::app::NotConvergedError& e) {
-    std::cout.flush();
-    report(e.what());
-    return exit_not_converged;
+    return fail(e, exit_not_converged);
   } catch (const std::exception& e) {
-    std::cout.flush();
-    report(e.what());
-    return exit_error;
+    return fail(e, exit_error);
   }
 }

@@ -3,6 +3,7 @@
 // first step. The format is documented in docs/study.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -76,6 +77,9 @@ struct FeederInstance {
   std::string name;     ///< "<group>#<copy>"
 };
 
+/// CounterRng purpose of a copy's load scale (key: the feeder id).
+inline constexpr std::uint64_t kPurposeLoadScale = 0x10adU;
+
 /// Read and validate a study file. Throws ParseError ("study.toml: feeders[2].copies: must be > 0, got 0") or
 /// ModelError for missing files and inconsistent references.
 StudySpec load_study(const std::filesystem::path& file);
@@ -83,5 +87,20 @@ StudySpec load_study(const std::filesystem::path& file);
 /// All feeder copies of a study, in global id order. `customers_of_group[g]` (customers per copy of group g,
 /// known once the group's master file is read) sets the customer id ranges; pass an empty vector to use 0.
 std::vector<FeederInstance> expand_feeders(const StudySpec& study, const std::vector<long>& customers_of_group);
+
+/// Customers per copy of a group whose master has `base_load_kw` of load: round(kW x customers_per_kw), at least 1.
+long customers_for_load(const FeederGroupSpec& group, double base_load_kw);
+
+/// The population of one feeder copy: the group's template with seed = study seed, the copy's customers and
+/// first customer id, feeder = its name. Validated (ModelError naming the feeder, e.g. a count above customers).
+agents::PopulationSpec population_of(const StudySpec& study, const FeederInstance& feeder, long customers);
+
+/// Expected agents per type (indexed by agents::AgentType) of `customers` customers under `population`:
+/// the count when one is given, else customers x penetration.
+std::array<double, agents::kAgentTypes> expected_agents(const agents::PopulationSpec& population, long customers);
+
+/// Wholesale price of the hour containing t_s (seconds from Jan 1 00:00), USD/MWh: the inline or CSV series,
+/// repeated when it holds one day. Retail price = this x price_scaling + distribution_charge_usd_per_mwh.
+double wholesale_price_usd_per_mwh(const StudySpec& study, std::int64_t t_s);
 
 }  // namespace gridswarm::runtime
