@@ -308,11 +308,19 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   for (const auto& lf : local) my_feeder_cols.push_back(lf.inst.id);
   std::vector<std::vector<double>> feeder_rows(kFeederSeries);
   std::vector<double> dso_price_rows, dso_qty_rows, dso_state_rows;
-  const std::vector<std::int64_t> dso_cols_rank0 = [&] {
-    std::vector<std::int64_t> c;
-    if (rank == 0) for (int d = 0; d < ndsos; ++d) c.push_back(d);
-    return c;
-  }();
+  // A DSO is cleared only on the ranks that own some of its feeders (identically on each, from all its bids), and
+  // its output columns are written by the lowest of them.
+  std::vector<int> dso_lead(static_cast<size_t>(ndsos), nranks);
+  std::vector<char> dso_local(static_cast<size_t>(ndsos), 0);
+  for (const auto& f : feeders) {
+    const int r = part.rank_of_feeder[static_cast<size_t>(f.id)];
+    dso_lead[static_cast<size_t>(f.dso)] = std::min(dso_lead[static_cast<size_t>(f.dso)], r);
+    if (r == rank) dso_local[static_cast<size_t>(f.dso)] = 1;
+  }
+  std::vector<std::int64_t> my_dso_cols;
+  for (int d = 0; d < ndsos; ++d) {
+    if (dso_lead[static_cast<size_t>(d)] == rank) my_dso_cols.push_back(d);
+  }
 
   // ---- Time loop. ----
   Timers tm;
@@ -399,9 +407,10 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       c.agent_id = static_cast<std::uint64_t>(recv[p + 1]);
       std::copy(recv.begin() + static_cast<long>(p) + 2, recv.begin() + static_cast<long>(p) + 6, c.price_usd_per_mwh.begin());
       std::copy(recv.begin() + static_cast<long>(p) + 6, recv.begin() + static_cast<long>(p) + 10, c.q_kw.begin());
-      dso_bids[static_cast<size_t>(recv[p])].push_back(c);
+      if (dso_local[static_cast<size_t>(recv[p])] != 0) dso_bids[static_cast<size_t>(recv[p])].push_back(c);
     }
     for (int d = 0; d < ndsos; ++d) {
+      if (dso_local[static_cast<size_t>(d)] == 0) continue;
       auto& bids = dso_bids[static_cast<size_t>(d)];
       std::sort(bids.begin(), bids.end(), [](const auto& a, const auto& b) { return a.agent_id < b.agent_id; });
       double u = 0.0;  // unresponsive load of the DSO, summed in feeder id order
@@ -458,12 +467,11 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     push(kConv, [](const LocalFeeder& f) { return static_cast<double>(f.converged); });
     for (int ty = 0; ty < 5; ++ty) push(kHvacP + ty, [ty](const LocalFeeder& f) { return f.type_power_kw[static_cast<size_t>(ty)]; });
     for (int ty = 0; ty < 4; ++ty) push(kHvacF + ty, [ty](const LocalFeeder& f) { return f.type_flex_kw[static_cast<size_t>(ty)]; });
-    if (rank == 0) {
-      for (const auto& c : clearing) {
-        dso_price_rows.push_back(c.price_usd_per_mwh);
-        dso_qty_rows.push_back(c.quantity_kw);
-        dso_state_rows.push_back(static_cast<double>(static_cast<int>(c.state)));
-      }
+    for (const std::int64_t d : my_dso_cols) {
+      const auto& c = clearing[static_cast<size_t>(d)];
+      dso_price_rows.push_back(c.price_usd_per_mwh);
+      dso_qty_rows.push_back(c.quantity_kw);
+      dso_state_rows.push_back(static_cast<double>(static_cast<int>(c.state)));
     }
     ++rows_buffered;
     if (rows_buffered == interval || k + 1 == steps) {
@@ -472,9 +480,9 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
         out.write_rows(fs[static_cast<size_t>(s)], row0, rows_buffered, my_feeder_cols, feeder_rows[static_cast<size_t>(s)]);
         feeder_rows[static_cast<size_t>(s)].clear();
       }
-      out.write_rows(ds_price, row0, rows_buffered, dso_cols_rank0, dso_price_rows);
-      out.write_rows(ds_qty, row0, rows_buffered, dso_cols_rank0, dso_qty_rows);
-      out.write_rows(ds_state, row0, rows_buffered, dso_cols_rank0, dso_state_rows);
+      out.write_rows(ds_price, row0, rows_buffered, my_dso_cols, dso_price_rows);
+      out.write_rows(ds_qty, row0, rows_buffered, my_dso_cols, dso_qty_rows);
+      out.write_rows(ds_state, row0, rows_buffered, my_dso_cols, dso_state_rows);
       dso_price_rows.clear();
       dso_qty_rows.clear();
       dso_state_rows.clear();
