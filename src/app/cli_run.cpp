@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "app/allocator.hpp"
 #include "util/error.hpp"
 
 namespace gridswarm::app {
@@ -14,7 +15,9 @@ int run_command(const runtime::RunOptions& options) {
   if (provided < MPI_THREAD_FUNNELED) throw Error("MPI does not provide MPI_THREAD_FUNNELED");
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  const runtime::RunSummary s = runtime::run_study(MPI_COMM_WORLD, options);
+  runtime::RunOptions opt = options;
+  opt.allocator = active_allocator();
+  const runtime::RunSummary s = runtime::run_study(MPI_COMM_WORLD, opt);
   if (rank == 0) {
     std::printf("output              %s\n", s.output.string().c_str());
     std::printf("feeders, DSOs       %d, %d\n", s.feeders, s.dsos);
@@ -24,6 +27,7 @@ int run_command(const runtime::RunOptions& options) {
     std::printf("steps               %ld (%.1f steps/s)\n", s.steps, s.steps_per_s);
     std::printf("wall time           %.1f s\n", s.wall_s);
     std::printf("non-converged       %ld feeder steps\n", s.nonconverged);
+    std::printf("allocator           %s\n", opt.allocator.c_str());
   }
   MPI_Finalize();
   return 0;

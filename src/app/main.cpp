@@ -10,6 +10,7 @@
 #include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
 #include "app/cli_partition.hpp"
+#include "app/allocator.hpp"
 #include "app/cli_run.hpp"
 #include "app/cli_plan.hpp"
 #include "app/cli_solve.hpp"
@@ -164,6 +165,8 @@ int fail(const std::exception& e, int code) {
 }
 
 int main(int argc, char** argv) {
+  // `run` preloads the chosen allocator by re-executing itself before anything else (GRIDSWARM_ALLOCATOR).
+  if (argc > 1 && std::string(argv[1]) == "run") gridswarm::app::preload_allocator(argv);
   try {
     return run(argc, argv);
   } catch (const gridswarm::app::NotConvergedError& e) {

@@ -184,15 +184,6 @@ std::string hostname() {
   return buf;
 }
 
-/// Which allocator serves malloc: the preloaded library, if any, named by LD_PRELOAD.
-std::string allocator_name() {
-  const char* pre = std::getenv("LD_PRELOAD");
-  const std::string p = pre != nullptr ? pre : "";
-  if (p.find("jemalloc") != std::string::npos) return "jemalloc";
-  if (p.find("mimalloc") != std::string::npos) return "mimalloc";
-  return "glibc";
-}
-
 }  // namespace
 
 RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
@@ -526,7 +517,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     out.set_attribute("/run/rank_times_s", "wall_s", wall);
     out.set_attribute("/run/rank_times_s", "predicted_imbalance", part.imbalance());
     out.set_attribute("/run/rank_times_s", "host", hostname());
-    out.set_attribute("/run/rank_times_s", "allocator", allocator_name());
+    out.set_attribute("/run/rank_times_s", "allocator", options.allocator);
     out.set_attribute("/run/rank_times_s", "version", "gridswarm 0.1.0");
   }
   out.close();

@@ -20,6 +20,7 @@ struct RunOptions {
   std::filesystem::path output;  ///< empty: the study's [output] file
   int threads = 0;               ///< per rank; 0 = the study's setting, else the cores available to the rank
   bool quiet = false;            ///< no progress lines
+  std::string allocator = "glibc";  ///< which allocator serves malloc (recorded under /run/)
 };
 
 struct RunSummary {
