@@ -16,6 +16,10 @@ namespace {
 using CodeEntry = LineCodeTable::EntryType;
 using LineEntry = LineTable::EntryType;
 
+// Upper bounds on counts that size per-element arrays (n x n matrices, windings, steps): without them a mutated
+// `phases=2000000000` overflows int arithmetic or asks for terabytes (found by tests/dss/fuzz).
+constexpr int kMaxPhases = 100;
+
 // nF per unit length from a susceptance in uS per unit length: C = B / (2 pi f).
 double susceptance_to_nf(const Token& value, double frequency_hz) {
   return to_double(value) * 1.0e3 / (2.0 * std::numbers::pi * frequency_hz);
@@ -42,6 +46,7 @@ void use_matrices(Def& d, int n, bool line_rule) {
 void code_phases(CodeEntry& e, const Token& v, EditContext&) {
   const int n = to_int(v);
   if (n < 1) throw InputError("nphases must be >= 1");
+  if (n > kMaxPhases) throw InputError("nphases must be <= " + std::to_string(kMaxPhases));
   e.def.nphases = n;
   use_sequence(e.def);  // LineCode.pas: nphases re-derives the matrices from the sequence values
 }
@@ -94,6 +99,7 @@ void line_linecode(LineEntry& e, const Token& v, EditContext& ctx) {
 void line_phases(LineEntry& e, const Token& v, EditContext&) {
   const int n = to_int(v);
   if (n < 1) throw InputError("phases must be >= 1");
+  if (n > kMaxPhases) throw InputError("phases must be <= " + std::to_string(kMaxPhases));
   if (!e.def.sym_components && n != e.def.phases) {
     throw ModelIssue("illegal change of the number of phases of a line defined by matrices");
   }

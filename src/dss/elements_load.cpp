@@ -12,6 +12,10 @@ namespace {
 using LoadEntry = LoadTable::EntryType;
 using ShapeEntry = LoadShapeTable::EntryType;
 
+// Upper bounds on counts that size per-element arrays (n x n matrices, windings, steps): without them a mutated
+// `phases=2000000000` overflows int arithmetic or asks for terabytes (found by tests/dss/fuzz).
+constexpr int kMaxPhases = 100;
+
 void load_model(LoadEntry& e, const Token& v, EditContext&) {
   const int m = to_int(v);
   if (m == 8) throw InputError("the ZIPV load model (8) is not supported");
@@ -104,6 +108,7 @@ const PropList<LoadEntry>& load_props() {
        [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.phases = to_int(v);
          if (e.def.phases < 1) throw InputError("phases must be >= 1");
+         if (e.def.phases > kMaxPhases) throw InputError("phases must be <= " + std::to_string(kMaxPhases));
        }},
       {"bus1", [](LoadEntry& e, const Token& v, EditContext&) { e.def.bus1 = to_bus(v); }},
       {"kV", [](LoadEntry& e, const Token& v, EditContext&) { e.def.kv = to_positive(v); }},

@@ -15,6 +15,11 @@ namespace {
 using CapEntry = CapacitorTable::EntryType;
 using ReactorEntry = ReactorTable::EntryType;
 
+// Upper bounds on counts that size per-element arrays (n x n matrices, windings, steps): without them a mutated
+// `phases=2000000000` overflows int arithmetic or asks for terabytes (found by tests/dss/fuzz).
+constexpr int kMaxPhases = 100;
+constexpr int kMaxSteps = 1000;
+
 void cap_kvar(CapEntry& e, const Token& v, EditContext& ctx) {
   std::vector<double> kvar = to_doubles(v, ctx.base_dir);
   if (kvar.empty()) throw InputError("kvar needs at least one value");
@@ -25,6 +30,7 @@ void cap_kvar(CapEntry& e, const Token& v, EditContext& ctx) {
 void cap_numsteps(CapEntry& e, const Token& v, EditContext&) {
   const int n = to_int(v);
   if (n < 1) throw InputError("numsteps must be >= 1");
+  if (n > kMaxSteps) throw InputError("numsteps must be <= " + std::to_string(kMaxSteps));
   CapacitorDef& d = e.def;
   const auto steps = static_cast<std::size_t>(n);
   if (d.kvar.size() == 1) {  // Capacitor.pas: a single bank is divided into equal steps, all closed
@@ -88,6 +94,7 @@ template <class E>
 void set_phases(E& e, const Token& v, EditContext&) {
   e.def.phases = to_int(v);
   if (e.def.phases < 1) throw InputError("phases must be >= 1");
+  if (e.def.phases > kMaxPhases) throw InputError("phases must be <= " + std::to_string(kMaxPhases));
 }
 
 }  // namespace

@@ -13,6 +13,9 @@ namespace {
 using SrcEntry = VsourceTable::EntryType;
 using ZSpec = VsourceDef::ZSpec;
 
+// Upper bound on phases (sizes per-phase arrays downstream; found by tests/dss/fuzz).
+constexpr int kMaxPhases = 100;
+
 template <double VsourceDef::*Field, ZSpec Spec>
 void set_impedance_input(SrcEntry& e, const Token& v, EditContext&) {
   e.def.*Field = to_double(v);
@@ -73,6 +76,7 @@ const PropList<SrcEntry>& vsource_props() {
        [](SrcEntry& e, const Token& v, EditContext&) {
          e.def.phases = to_int(v);
          if (e.def.phases < 1) throw InputError("phases must be >= 1");
+         if (e.def.phases > kMaxPhases) throw InputError("phases must be <= " + std::to_string(kMaxPhases));
        }},
       {"MVAsc3", set_impedance_input<&VsourceDef::mvasc3, ZSpec::mvasc>},
       {"MVAsc1", set_impedance_input<&VsourceDef::mvasc1, ZSpec::mvasc>},

@@ -12,11 +12,17 @@ namespace {
 
 using XfEntry = TransformerTable::EntryType;
 
+// Upper bounds on counts that size per-element arrays (n x n matrices, windings, steps): without them a mutated
+// `phases=2000000000` overflows int arithmetic or asks for terabytes (found by tests/dss/fuzz).
+constexpr int kMaxPhases = 100;
+constexpr int kMaxWindings = 100;
+
 WindingDef& active(XfEntry& e) { return e.def.windings[static_cast<std::size_t>(e.extra.active_winding - 1)]; }
 
 void set_windings(XfEntry& e, const Token& v, EditContext&) {
   const int n = to_int(v);
   if (n < 2) throw ModelIssue("windings must be >= 2, got " + std::to_string(n));
+  if (n > kMaxWindings) throw InputError("windings must be <= " + std::to_string(kMaxWindings));
   e.def.windings.assign(static_cast<std::size_t>(n), WindingDef{});
   if (n > 3)
     e.def.xsc_pct.assign(static_cast<std::size_t>(n * (n - 1) / 2), 30.0);
@@ -137,6 +143,7 @@ const PropList<XfEntry>& transformer_props() {
        [](XfEntry& e, const Token& v, EditContext&) {
          e.def.phases = to_int(v);
          if (e.def.phases < 1) throw InputError("phases must be >= 1");
+         if (e.def.phases > kMaxPhases) throw InputError("phases must be <= " + std::to_string(kMaxPhases));
        }},
       {"windings", set_windings},
       {"wdg", set_wdg},

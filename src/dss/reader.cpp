@@ -66,7 +66,11 @@ void Reader::read_file(const fs::path& path, const std::string& display, const S
   const SourceLoc here = from != nullptr ? *from : SourceLoc{display, 0};
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ParseError(where(here, "") + "cannot open file '" + display + "' (" + path.string() + ")");
-  const fs::path canonical = fs::weakly_canonical(path);
+  // A directory opens like an empty file on Linux: `Redirect .` would read nothing without a word.
+  std::error_code ec;  // the throwing overloads would leak filesystem_error (e.g. "File name too long")
+  if (fs::is_directory(path, ec)) throw ParseError(where(here, "") + "'" + display + "' is a directory, not a file");
+  fs::path canonical = fs::weakly_canonical(path, ec);
+  if (ec) canonical = path.lexically_normal();
   for (const auto& open : open_files_) {
     if (open == canonical) throw ParseError(where(here, "") + "recursive redirect of '" + display + "'");
   }
@@ -110,8 +114,9 @@ void Reader::redirect(ParamReader& params, const SourceLoc& loc, const std::stri
   if (params.next(extra)) throw InputError("unexpected '" + extra.value.text + "' after the file name");
   const fs::path written(name);
   fs::path path = written.is_absolute() ? written : dir_ / written;
-  if (!fs::exists(path) && !written.has_extension()) path += ".dss";  // OpenDSS tries the default extension
-  if (!fs::exists(path)) {
+  std::error_code ec;  // a name too long for the file system is "not found", not a filesystem_error
+  if (!fs::exists(path, ec) && !written.has_extension()) path += ".dss";  // OpenDSS tries the default extension
+  if (!fs::exists(path, ec)) {
     const std::string label = command == "compile" ? "Compile" : "Redirect";
     throw ParseError(where(loc, "") + label + ": file '" + name + "' not found (" + path.string() + ")");
   }

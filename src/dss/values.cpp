@@ -98,6 +98,8 @@ std::vector<double> read_value_file(const FileSpec& spec, const std::filesystem:
   const std::filesystem::path path = base_dir / spec.name;
   std::ifstream in(path);
   if (!in) throw InputError("cannot open data file '" + spec.name + "' (" + path.string() + ")");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError("data file '" + spec.name + "' is a directory");
   std::vector<double> values;
   std::string line;
   int line_no = 0;
