@@ -7,6 +7,8 @@
 // explicit slack. METIS_PartGraphKway on that graph would add a dependency and version-dependent results for no gain.
 #include "partition/partition.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -17,7 +19,6 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 #include "util/error.hpp"
 
@@ -37,7 +38,7 @@ constexpr double kControlFactor = 0.03;
 // event sort, dispatch and state update) is ~1 us per bidding agent; PV only evaluates its panel (~0.2 us). The
 // hourly 48-hour plan (`gridswarm bench agents`, plan_us_median: HVAC ~120 us, water heater ~75 us, battery and EV
 // ~100 us) is spread over the steps of the plan interval (12 at 5 minutes / 1 hour).
-constexpr double kCycleUs[5] = {1.0, 1.0, 1.0, 1.0, 0.2};   // hvac, water heater, battery, ev, pv
+constexpr double kCycleUs[5] = {1.0, 1.0, 1.0, 1.0, 0.2};  // hvac, water heater, battery, ev, pv
 constexpr double kPlanUs[5] = {120.0, 75.0, 100.0, 100.0, 0.0};
 constexpr double kDefaultStepsPerPlan = 12.0;
 
@@ -144,7 +145,8 @@ double estimate_feeder_cost(int nodes, int regulators_and_capacitors, std::span<
 double estimate_feeder_cost(int nodes, int regulators_and_capacitors, std::span<const long> agents_by_type,
                             double steps_per_plan) {
   // engine: a_node * nodes * (1 + c_ctrl * controls)
-  double cost_us = kEngineUsPerNode * std::max(nodes, 1) * (1.0 + kControlFactor * std::max(regulators_and_capacitors, 0));
+  double cost_us =
+      kEngineUsPerNode * std::max(nodes, 1) * (1.0 + kControlFactor * std::max(regulators_and_capacitors, 0));
   // agents: sum_type n_type * (cycle_type + plan_type / steps_per_plan)
   const size_t types = std::min<size_t>(agents_by_type.size(), 5);
   for (size_t t = 0; t < types; ++t) {
@@ -158,8 +160,8 @@ double Assignment::imbalance() const { return imbalance_of(rank_cost); }
 
 Assignment partition_feeders(std::span<const FeederCost> feeders, int ranks, double dso_slack) {
   check_input(feeders, ranks);
-  const double total = std::accumulate(feeders.begin(), feeders.end(), 0.0,
-                                       [](double s, const FeederCost& f) { return s + f.cost; });
+  const double total =
+      std::accumulate(feeders.begin(), feeders.end(), 0.0, [](double s, const FeederCost& f) { return s + f.cost; });
   const double mean = total / ranks;
   // 1. every DSO whole (LPT over DSOs): accepted when within the slack
   Assignment whole = dso_first(feeders, ranks, std::numeric_limits<double>::infinity());
@@ -174,8 +176,8 @@ Assignment partition_feeders(std::span<const FeederCost> feeders, int ranks, dou
 
 void write_partition(const std::filesystem::path& file, const Assignment& a, std::span<const FeederCost> feeders) {
   if (a.rank_of_feeder.size() != feeders.size()) {
-    throw ModelError("write_partition: assignment of " + std::to_string(a.rank_of_feeder.size()) +
-                     " feeders for " + std::to_string(feeders.size()) + " costs");
+    throw ModelError("write_partition: assignment of " + std::to_string(a.rank_of_feeder.size()) + " feeders for " +
+                     std::to_string(feeders.size()) + " costs");
   }
   std::ostringstream s;
   s << "# gridswarm partition: feeders (with their agents) to MPI ranks. Format: docs/study.md, \"Partition\".\n"

@@ -25,8 +25,8 @@ double estimate_feeder_cost(int nodes, int regulators_and_capacitors, std::span<
                             double steps_per_plan);
 
 struct Assignment {
-  std::vector<int> rank_of_feeder;  ///< indexed by global feeder id
-  std::vector<double> rank_cost;    ///< predicted cost per rank
+  std::vector<int> rank_of_feeder;         ///< indexed by global feeder id
+  std::vector<double> rank_cost;           ///< predicted cost per rank
   [[nodiscard]] double imbalance() const;  ///< max / mean of rank_cost (1 = perfect)
 };
 

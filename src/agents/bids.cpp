@@ -38,8 +38,8 @@ WaterHeaterModel water_heater_model(const WaterHeaterAgents& w, std::size_t i) {
 }
 
 BatteryParams battery_params(const BatteryAgents& b, std::size_t i) {
-  return {b.capacity_kwh[i], b.reserve_kwh[i], b.p_charge_max_kw[i], b.p_discharge_max_kw[i], b.eta_charge[i],
-          b.eta_discharge[i]};
+  return {b.capacity_kwh[i],       b.reserve_kwh[i], b.p_charge_max_kw[i],
+          b.p_discharge_max_kw[i], b.eta_charge[i],  b.eta_discharge[i]};
 }
 
 EvParams ev_params(const EvAgents& e, std::size_t i) {
@@ -183,7 +183,8 @@ void hvac_advance(HvacAgents& h, std::size_t i, double p_kw, const IntervalInput
   const double t_out = in.weather.t_dry_f;
   p_kw = std::clamp(p_kw, 0.0, hvac_max_electric_kw(p, mode, t_out));
   const double q_hvac = hvac_heat_btu_per_h(p, mode, p_kw, t_out);
-  const double q_int = h.internal_gain[i], q_sol = solar_gain_btu_per_h(h.solar_aperture_ft2[i], in.weather.ghi_w_per_m2);
+  const double q_int = h.internal_gain[i],
+               q_sol = solar_gain_btu_per_h(h.solar_aperture_ft2[i], in.weather.ghi_w_per_m2);
   // Two-node ETP, exact step with the precomputed transition T = e^{A h} (etp.hpp):
   //   Qa = Q_hvac + (1 - fi) Q_int + (1 - fs) Q_sol,  Qm = fi Q_int + fs Q_sol
   //   x_ss: Ta = To + (Qa + Qm)/UA, Tm = Ta + Qm/Hm;   x1 = x_ss + T (x0 - x_ss)

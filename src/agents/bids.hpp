@@ -60,8 +60,8 @@ double bid_quantity_kw(const BidPoints& bid, double price_usd_per_mwh);
 
 /// What a device sees during one interval: clock, weather held over the interval, sun for the solar gains.
 struct IntervalInputs {
-  std::int64_t t_s = 0;    ///< start of the interval, seconds after January 1 00:00 local standard time
-  std::int64_t dt_s = 300; ///< interval length (the HVAC transition matrices are built for FeederAgents::interval_s)
+  std::int64_t t_s = 0;     ///< start of the interval, seconds after January 1 00:00 local standard time
+  std::int64_t dt_s = 300;  ///< interval length (the HVAC transition matrices are built for FeederAgents::interval_s)
   WeatherSample weather;
   double price_usd_per_mwh = 0.0;   ///< forecast price of the current hour (the bid centre when no plan price)
   double spread_usd_per_mwh = 0.0;  ///< half spread at slider 1 (price_spread_usd_per_mwh of the 48-h forecast)

@@ -93,9 +93,8 @@ BatteryPlanParams storage_params(double capacity, double reserve, double e0, dou
 
 PlanCounts plan_battery_agent(BatteryAgents& b, std::size_t i, const PlanForecast& fc, const PlanSettings& st,
                               PlanWorkspace& ws) {
-  const BatteryPlanParams p = storage_params(b.capacity_kwh[i], b.reserve_kwh[i], b.energy_kwh[i],
-                                             b.p_charge_max_kw[i], b.p_discharge_max_kw[i], b.eta_charge[i],
-                                             b.eta_discharge[i], st);
+  const BatteryPlanParams p = storage_params(b.capacity_kwh[i], b.reserve_kwh[i], b.energy_kwh[i], b.p_charge_max_kw[i],
+                                             b.p_discharge_max_kw[i], b.eta_charge[i], b.eta_discharge[i], st);
   build_battery_qp(p, kPlanDtH, fc.price_usd_per_mwh, ws.qp);
   const QpStatus status = ws.solver.solve(ws.qp, ws.solution);
   // net demand of the first hour: charge - discharge; idle when the solve failed
@@ -191,7 +190,8 @@ void make_bids(FeederAgents& f, AgentType type, std::size_t begin, std::size_t e
       bid_range(f.ev, begin, end, in, rules, slots,
                 [&](const EvAgents& a, std::size_t i) { return ev_range(a, i, in); });
       return;
-    case AgentType::pv: return;  // PV never bids
+    case AgentType::pv:
+      return;  // PV never bids
   }
 }
 
@@ -199,7 +199,9 @@ void dispatch(FeederAgents& f, AgentType type, std::size_t begin, std::size_t en
               std::span<const double> dispatch_kw) {
   const double* q = dispatch_kw.data() + bid_offset(f, type);
   // the cleared quantity lies on the agent's bid, hence in [q_lo, q_hi]; the clamp guards rounding
-  const auto clipped = [q](const CommonColumns& c, std::size_t i) { return std::clamp(q[i], c.q_lo_kw[i], c.q_hi_kw[i]); };
+  const auto clipped = [q](const CommonColumns& c, std::size_t i) {
+    return std::clamp(q[i], c.q_lo_kw[i], c.q_hi_kw[i]);
+  };
   switch (type) {
     case AgentType::hvac:
       for (std::size_t i = begin; i < end; ++i) hvac_advance(f.hvac, i, clipped(f.hvac, i), in);
@@ -213,7 +215,8 @@ void dispatch(FeederAgents& f, AgentType type, std::size_t begin, std::size_t en
     case AgentType::ev:
       for (std::size_t i = begin; i < end; ++i) ev_advance(f.ev, i, clipped(f.ev, i), in);
       return;
-    case AgentType::pv: return;
+    case AgentType::pv:
+      return;
   }
 }
 
@@ -239,11 +242,16 @@ double pv_output_kw(FeederAgents& f, std::size_t begin, std::size_t end, const I
 PlanCounts replan_one(FeederAgents& f, AgentType type, std::size_t i, const PlanForecast& fc,
                       const PlanSettings& settings, PlanWorkspace& ws) {
   switch (type) {
-    case AgentType::hvac: return plan_hvac(f.hvac, i, fc, settings, ws);
-    case AgentType::water_heater: return plan_water_heater(f.water_heater, i, fc, settings, ws);
-    case AgentType::battery: return plan_battery_agent(f.battery, i, fc, settings, ws);
-    case AgentType::ev: return plan_ev_agent(f.ev, i, fc, settings, ws);
-    case AgentType::pv: return {};
+    case AgentType::hvac:
+      return plan_hvac(f.hvac, i, fc, settings, ws);
+    case AgentType::water_heater:
+      return plan_water_heater(f.water_heater, i, fc, settings, ws);
+    case AgentType::battery:
+      return plan_battery_agent(f.battery, i, fc, settings, ws);
+    case AgentType::ev:
+      return plan_ev_agent(f.ev, i, fc, settings, ws);
+    case AgentType::pv:
+      return {};
   }
   return {};
 }

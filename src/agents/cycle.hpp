@@ -52,12 +52,12 @@ struct PlanForecast {
 };
 
 struct PlanSettings {
-  double hvac_comfort_usd_per_degf2 = 0.02;         ///< qx at slider 0, per hourly step
+  double hvac_comfort_usd_per_degf2 = 0.02;  ///< qx at slider 0, per hourly step
   double water_heater_comfort_usd_per_degf2 = 0.002;
-  double hvac_balance_point_f = 62.0;               ///< heating below this 24-h mean outdoor temperature
-  double input_usd_per_kw2 = 1e-4;                  ///< q: small regularisation of the HVAC/water heater input
-  double degradation_usd_per_kwh = 0.005;           ///< battery and EV throughput cost
-  double quad_usd_per_kw2 = 1e-4;                   ///< battery and EV (c + d)^2 term
+  double hvac_balance_point_f = 62.0;      ///< heating below this 24-h mean outdoor temperature
+  double input_usd_per_kw2 = 1e-4;         ///< q: small regularisation of the HVAC/water heater input
+  double degradation_usd_per_kwh = 0.005;  ///< battery and EV throughput cost
+  double quad_usd_per_kw2 = 1e-4;          ///< battery and EV (c + d)^2 term
 };
 
 /// One per thread: QP data, solver workspace, solution, scratch series. Not thread-safe.
@@ -71,8 +71,8 @@ struct PlanWorkspace {
 
 struct PlanCounts {
   long solved = 0;
-  long fallback = 0;   ///< non-optimal solves or unplannable sessions replaced by the safe plan
-  long iterations = 0; ///< interior-point iterations summed
+  long fallback = 0;    ///< non-optimal solves or unplannable sessions replaced by the safe plan
+  long iterations = 0;  ///< interior-point iterations summed
 };
 
 /// Re-plan agents [begin, end) of `type`; sets plan_kw and plan_price (and the HVAC mode).

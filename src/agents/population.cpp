@@ -10,20 +10,28 @@ namespace gridswarm::agents {
 
 const char* to_string(AgentType type) {
   switch (type) {
-    case AgentType::hvac: return "hvac";
-    case AgentType::water_heater: return "waterheater";
-    case AgentType::battery: return "battery";
-    case AgentType::ev: return "ev";
-    case AgentType::pv: return "pv";
+    case AgentType::hvac:
+      return "hvac";
+    case AgentType::water_heater:
+      return "waterheater";
+    case AgentType::battery:
+      return "battery";
+    case AgentType::ev:
+      return "ev";
+    case AgentType::pv:
+      return "pv";
   }
   return "?";
 }
 
 double Distribution::sample(CounterRng& rng) const {
   switch (kind) {
-    case Kind::fixed: return a;
-    case Kind::uniform: return rng.uniform(a, b);
-    case Kind::normal: return std::clamp(rng.normal(a, b), lo, hi);
+    case Kind::fixed:
+      return a;
+    case Kind::uniform:
+      return rng.uniform(a, b);
+    case Kind::normal:
+      return std::clamp(rng.normal(a, b), lo, hi);
   }
   return a;
 }
@@ -49,7 +57,8 @@ void check(const PopulationSpec& s, const std::string& field, const Distribution
   if (!std::isfinite(d.a) || !std::isfinite(d.b) || !std::isfinite(d.lo) || !std::isfinite(d.hi)) {
     spec_fail(s, field, "parameters must be finite");
   }
-  if (d.kind == K::uniform && !(d.a <= d.b)) spec_fail(s, field, "uniform lo " + num(d.a) + " must be <= hi " + num(d.b));
+  if (d.kind == K::uniform && !(d.a <= d.b))
+    spec_fail(s, field, "uniform lo " + num(d.a) + " must be <= hi " + num(d.b));
   if (d.kind == K::normal && d.b < 0.0) spec_fail(s, field, "normal sd must be >= 0, got " + num(d.b));
   if (d.kind == K::normal && !(d.lo <= d.hi)) {
     spec_fail(s, field, "normal clip lo " + num(d.lo) + " must be <= hi " + num(d.hi));
@@ -57,7 +66,8 @@ void check(const PopulationSpec& s, const std::string& field, const Distribution
   const double lo = d.kind == K::uniform ? d.a : d.min_value();
   const double hi = d.kind == K::uniform ? d.b : d.max_value();
   switch (support) {
-    case Support::finite: return;
+    case Support::finite:
+      return;
     case Support::positive:
       if (!(lo > 0.0)) spec_fail(s, field, "every draw must be > 0, but the range starts at " + num(lo));
       return;
@@ -75,8 +85,9 @@ void check(const PopulationSpec& s, const std::string& field, const Distribution
 
 void check_share(const PopulationSpec& s, const std::string& field, const TypeShare& share) {
   if (share.count > s.customers) {
-    spec_fail(s, field + ".count", std::to_string(share.count) + " exceeds the " + std::to_string(s.customers) +
-                                       " customers (at most one device of a type per customer)");
+    spec_fail(s, field + ".count",
+              std::to_string(share.count) + " exceeds the " + std::to_string(s.customers) +
+                  " customers (at most one device of a type per customer)");
   }
   if (share.count < 0 && !(share.penetration >= 0.0 && share.penetration <= 1.0)) {
     spec_fail(s, field + ".penetration", "must be in [0, 1], got " + num(share.penetration));
@@ -365,8 +376,8 @@ CustomerDraw draw_customer(const PopulationSpec& s, std::span<const double> cum,
   // load k with cum[k] <= u < cum[k+1], u = (c + 1/2) / M; skips zero-kW loads
   const double u = (static_cast<double>(c) + 0.5) / static_cast<double>(s.customers);
   const auto it = std::upper_bound(cum.begin(), cum.end(), u);
-  d.load = static_cast<std::uint32_t>(std::clamp<std::ptrdiff_t>(it - cum.begin() - 1, 0,
-                                                                 static_cast<std::ptrdiff_t>(cum.size()) - 2));
+  d.load = static_cast<std::uint32_t>(
+      std::clamp<std::ptrdiff_t>(it - cum.begin() - 1, 0, static_cast<std::ptrdiff_t>(cum.size()) - 2));
   CounterRng slider_rng(s.seed, d.customer_gid, kPurposeSlider);
   d.slider = s.slider.sample(slider_rng);
   const TypeShare* shares[kAgentTypes] = {&s.hvac, &s.water_heater, &s.battery, &s.ev, &s.pv};
@@ -376,11 +387,21 @@ CustomerDraw draw_customer(const PopulationSpec& s, std::span<const double> cum,
     if (!d.has[t]) continue;
     CounterRng r(s.seed, agent_id(d.customer_gid, type), kPurposeParams);
     switch (type) {
-      case AgentType::hvac: d.hvac = draw_hvac(s.hvac_params, r); break;
-      case AgentType::water_heater: d.water_heater = draw_water_heater(s.water_heater_params, r); break;
-      case AgentType::battery: d.battery = draw_battery(s.battery_params, r); break;
-      case AgentType::ev: d.ev = draw_ev(s.ev_params, r); break;
-      case AgentType::pv: d.pv = draw_pv(s.pv_params, r); break;
+      case AgentType::hvac:
+        d.hvac = draw_hvac(s.hvac_params, r);
+        break;
+      case AgentType::water_heater:
+        d.water_heater = draw_water_heater(s.water_heater_params, r);
+        break;
+      case AgentType::battery:
+        d.battery = draw_battery(s.battery_params, r);
+        break;
+      case AgentType::ev:
+        d.ev = draw_ev(s.ev_params, r);
+        break;
+      case AgentType::pv:
+        d.pv = draw_pv(s.pv_params, r);
+        break;
     }
   }
   return d;
@@ -388,11 +409,16 @@ CustomerDraw draw_customer(const PopulationSpec& s, std::span<const double> cum,
 
 std::size_t FeederAgents::count(AgentType type) const {
   switch (type) {
-    case AgentType::hvac: return hvac.agent_id.size();
-    case AgentType::water_heater: return water_heater.agent_id.size();
-    case AgentType::battery: return battery.agent_id.size();
-    case AgentType::ev: return ev.agent_id.size();
-    case AgentType::pv: return pv.agent_id.size();
+    case AgentType::hvac:
+      return hvac.agent_id.size();
+    case AgentType::water_heater:
+      return water_heater.agent_id.size();
+    case AgentType::battery:
+      return battery.agent_id.size();
+    case AgentType::ev:
+      return ev.agent_id.size();
+    case AgentType::pv:
+      return pv.agent_id.size();
   }
   return 0;
 }
@@ -403,11 +429,16 @@ std::size_t FeederAgents::bidding_count() const {
 
 std::size_t bytes_per_agent(AgentType type) {
   switch (type) {
-    case AgentType::hvac: return row_bytes<HvacAgents>();
-    case AgentType::water_heater: return row_bytes<WaterHeaterAgents>();
-    case AgentType::battery: return row_bytes<BatteryAgents>();
-    case AgentType::ev: return row_bytes<EvAgents>();
-    case AgentType::pv: return row_bytes<PvAgents>();
+    case AgentType::hvac:
+      return row_bytes<HvacAgents>();
+    case AgentType::water_heater:
+      return row_bytes<WaterHeaterAgents>();
+    case AgentType::battery:
+      return row_bytes<BatteryAgents>();
+    case AgentType::ev:
+      return row_bytes<EvAgents>();
+    case AgentType::pv:
+      return row_bytes<PvAgents>();
   }
   return 0;
 }
@@ -417,8 +448,9 @@ FeederAgents build_population(const PopulationSpec& spec, std::span<const LoadAt
   spec.validate();
   if (c_end < 0) c_end = spec.customers;
   if (c_begin < 0 || c_begin > c_end || c_end > spec.customers) {
-    spec_fail(spec, "customer range", "[" + std::to_string(c_begin) + ", " + std::to_string(c_end) +
-                                          ") not within [0, " + std::to_string(spec.customers) + ")");
+    spec_fail(spec, "customer range",
+              "[" + std::to_string(c_begin) + ", " + std::to_string(c_end) + ") not within [0, " +
+                  std::to_string(spec.customers) + ")");
   }
   if (interval_s <= 0) spec_fail(spec, "interval_s", "must be > 0");
   const std::vector<double> cum = load_cumulative_share(spec, loads);

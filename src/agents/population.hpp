@@ -109,9 +109,9 @@ struct BatteryDistributions {
 struct EvDistributions {
   Distribution capacity_kwh = Distribution::uniform(40.0, 80.0);
   Distribution charger_kw = Distribution::uniform(3.3, 7.2);
-  Distribution arrival_h = Distribution::normal(18.0, 1.5, 15.0, 22.0);   ///< hour of day, local standard time
-  Distribution departure_h = Distribution::normal(7.5, 1.0, 5.0, 10.0);   ///< next morning
-  Distribution trip_kwh = Distribution::normal(10.0, 4.0, 2.0, 25.0);     ///< consumed away from home per day
+  Distribution arrival_h = Distribution::normal(18.0, 1.5, 15.0, 22.0);  ///< hour of day, local standard time
+  Distribution departure_h = Distribution::normal(7.5, 1.0, 5.0, 10.0);  ///< next morning
+  Distribution trip_kwh = Distribution::normal(10.0, 4.0, 2.0, 25.0);    ///< consumed away from home per day
   Distribution arrival_soc = Distribution::uniform(0.2, 0.6);
   Distribution efficiency = Distribution::uniform(0.90, 0.95);
 };
@@ -203,8 +203,8 @@ struct CommonColumns {
   std::vector<std::uint32_t> customer;  ///< feeder-local customer index
   std::vector<std::uint32_t> load;      ///< index into the feeder's attach list
   std::vector<double> slider;
-  std::vector<double> plan_kw;     ///< the day-ahead plan's power for the current hour (Q_opt)
-  std::vector<double> plan_price;  ///< the hour's forecast price the plan used (bid centre), USD/MWh
+  std::vector<double> plan_kw;           ///< the day-ahead plan's power for the current hour (Q_opt)
+  std::vector<double> plan_price;        ///< the hour's forecast price the plan used (bid centre), USD/MWh
   std::vector<double> q_lo_kw, q_hi_kw;  ///< feasible net demand over the next interval (set when bidding)
   std::vector<double> p_kw;              ///< power dispatched for the last interval
 
@@ -215,7 +215,7 @@ struct CommonColumns {
 };
 
 struct HvacAgents : CommonColumns {
-  std::vector<double> ua, hm, ca, cm, fi, fs;         ///< ETP, Btu/(h.degF) and Btu/degF
+  std::vector<double> ua, hm, ca, cm, fi, fs;  ///< ETP, Btu/(h.degF) and Btu/degF
   std::vector<double> cooling_cop, heating_cop, cooling_capacity, heating_capacity;
   std::vector<double> t_cool_set_f, t_heat_set_f, band_f, internal_gain, solar_aperture_ft2;
   std::vector<double> tr00, tr01, tr10, tr11;  ///< e^{A h} for h = the market interval (precomputed, exact step)
@@ -225,9 +225,9 @@ struct HvacAgents : CommonColumns {
   template <class F>
   void for_each_column(F&& f) {
     CommonColumns::for_each_column(f);
-    f(ua), f(hm), f(ca), f(cm), f(fi), f(fs), f(cooling_cop), f(heating_cop), f(cooling_capacity),
-        f(heating_capacity), f(t_cool_set_f), f(t_heat_set_f), f(band_f), f(internal_gain), f(solar_aperture_ft2),
-        f(tr00), f(tr01), f(tr10), f(tr11), f(t_air_f), f(t_mass_f), f(heating);
+    f(ua), f(hm), f(ca), f(cm), f(fi), f(fs), f(cooling_cop), f(heating_cop), f(cooling_capacity), f(heating_capacity),
+        f(t_cool_set_f), f(t_heat_set_f), f(band_f), f(internal_gain), f(solar_aperture_ft2), f(tr00), f(tr01), f(tr10),
+        f(tr11), f(t_air_f), f(t_mass_f), f(heating);
   }
 };
 

@@ -518,7 +518,8 @@ double Ipm<NU>::prepare(double alpha) {
   singular_ = !pd;
   gap_ = gap_sum;
   mu_ = n_bounds_ > 0 ? gap_sum / n_bounds_ : 0.0;
-  const double merit = std::max({hmax(rp_max) / (1.0 + scale_p_), rd / (1.0 + scale_d_), gap_sum / (1.0 + std::abs(f))});
+  const double merit =
+      std::max({hmax(rp_max) / (1.0 + scale_p_), rd / (1.0 + scale_d_), gap_sum / (1.0 + std::abs(f))});
   // NaN anywhere in the iterate reaches the merit (through rp, the stationarity or the gap)
   blown_ = !(hmax(big) < blowup) || std::isnan(merit);
   return merit;

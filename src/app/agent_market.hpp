@@ -27,9 +27,9 @@ namespace gridswarm::app {
 struct DsoSettings {
   agents::BidRules bid_rules;
   agents::PlanSettings plan;
-  double unresponsive_kw = 0.0;                   ///< base unresponsive load before PV
+  double unresponsive_kw = 0.0;                                  ///< base unresponsive load before PV
   double capacity_kw = std::numeric_limits<double>::infinity();  ///< substation limit Q_cap
-  double congestion_usd_per_mwh_per_kw = 0.05;    ///< adder slope above Q_cap
+  double congestion_usd_per_mwh_per_kw = 0.05;                   ///< adder slope above Q_cap
   std::int64_t interval_s = 300;
 };
 
@@ -68,7 +68,7 @@ class DsoAgentCycle {
   std::vector<double> fc_price_, fc_t_out_, fc_ghi_;
   double spread_usd_per_mwh_ = 0.0;
   std::vector<agents::PlanWorkspace> workspaces_;  // one per thread
-  std::vector<agents::PlanCounts> counts_;          // per thread, summed after a re-plan
+  std::vector<agents::PlanCounts> counts_;         // per thread, summed after a re-plan
   std::vector<agents::BidPoints> bids_;
   std::vector<market::BidCurve> curves_;
   market::RetailAuction auction_;

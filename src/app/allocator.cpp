@@ -33,14 +33,16 @@ void preload_allocator(char** argv) {
   if (choice.empty()) choice = std::filesystem::exists(library_for("jemalloc")) ? "jemalloc" : "glibc";
   if (choice == "glibc") return;
   if (choice != "jemalloc" && choice != "mimalloc") {
-    if (is_rank0()) std::fprintf(stderr, "gridswarm: warning: GRIDSWARM_ALLOCATOR=%s unknown, using glibc\n", choice.c_str());
+    if (is_rank0())
+      std::fprintf(stderr, "gridswarm: warning: GRIDSWARM_ALLOCATOR=%s unknown, using glibc\n", choice.c_str());
     return;
   }
   if (active_allocator() == choice) return;  // already preloaded (by us or by a job script)
   const std::string lib = library_for(choice);
   if (!std::filesystem::exists(lib)) {
     if (is_rank0()) {
-      std::fprintf(stderr, "gridswarm: warning: %s not installed (%s), using glibc malloc (apt-get install lib%s-dev)\n",
+      std::fprintf(stderr,
+                   "gridswarm: warning: %s not installed (%s), using glibc malloc (apt-get install lib%s-dev)\n",
                    choice.c_str(), lib.c_str(), choice.c_str());
     }
     return;

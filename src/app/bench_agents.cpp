@@ -129,22 +129,8 @@ AgentType parse_agent_type(const std::string& name) {
 }
 
 std::filesystem::path default_bench_weather() {
-  namespace fs = std::filesystem;
-  const fs::path rel = fs::path("inputs") / "weather" / "TX-Houston_Bush_Intercontinental.tmy3";
-  std::vector<fs::path> candidates;
-  std::error_code ec;
-  const auto exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    candidates.push_back(exe.parent_path().parent_path() / rel);
-    candidates.push_back(exe.parent_path() / rel);
-  }
-  candidates.push_back(fs::current_path() / rel);
-  std::string tried;
-  for (const auto& c : candidates) {
-    if (fs::is_regular_file(c)) return c;
-    tried += " " + c.string();
-  }
-  throw Error("default weather file not found (tried" + tried + "); pass --weather FILE");
+  return find_shipped_input(std::filesystem::path("weather") / "TX-Houston_Bush_Intercontinental.tmy3", "weather file",
+                            "pass --weather FILE");
 }
 
 AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {

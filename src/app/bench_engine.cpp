@@ -174,9 +174,10 @@ double percentile(std::vector<double> sample, double q) {
   return sample[k];
 }
 
-std::filesystem::path default_bench_loadshape() {
+std::filesystem::path find_shipped_input(const std::filesystem::path& relative, const std::string& what,
+                                         const std::string& hint) {
   namespace fs = std::filesystem;
-  const fs::path rel = fs::path("inputs") / "loadshapes" / "bench_loadshape_96.csv";
+  const fs::path rel = fs::path("inputs") / relative;
   std::vector<fs::path> candidates;
   std::error_code ec;
   const auto exe = fs::read_symlink("/proc/self/exe", ec);
@@ -190,7 +191,12 @@ std::filesystem::path default_bench_loadshape() {
     if (fs::is_regular_file(c)) return c;
     tried += " " + c.string();
   }
-  throw Error("default load shape not found (tried" + tried + "); pass --loadshape FILE");
+  throw Error("default " + what + " not found (tried" + tried + "); " + hint);
+}
+
+std::filesystem::path default_bench_loadshape() {
+  return find_shipped_input(std::filesystem::path("loadshapes") / "bench_loadshape_96.csv", "load shape",
+                            "pass --loadshape FILE");
 }
 
 BenchReport run_bench(const BenchOptions& opt) {

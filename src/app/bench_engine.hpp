@@ -59,6 +59,11 @@ struct BenchReport {
 /// then ./inputs/... . Throws Error naming the places tried when none exists.
 std::filesystem::path default_bench_loadshape();
 
+/// Find a shipped input by its path under inputs/ (e.g. "loadshapes/x.csv"): <exe dir>/../inputs, <exe dir>/inputs,
+/// then ./inputs. Throws Error naming the places tried and `hint` when none exists.
+std::filesystem::path find_shipped_input(const std::filesystem::path& relative, const std::string& what,
+                                         const std::string& hint);
+
 /// Run the benchmark. Throws gridswarm::Error for bad input (from any thread, rethrown here).
 BenchReport run_bench(const BenchOptions& options);
 

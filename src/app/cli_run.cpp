@@ -22,8 +22,7 @@ int run_command(const runtime::RunOptions& options) {
     std::printf("output              %s\n", s.output.string().c_str());
     std::printf("feeders, DSOs       %d, %d\n", s.feeders, s.dsos);
     std::printf("agents              %ld\n", s.agents);
-    std::printf("ranks x threads     %d x %d (predicted imbalance %.3f)\n", s.ranks, s.threads,
-                s.predicted_imbalance);
+    std::printf("ranks x threads     %d x %d (predicted imbalance %.3f)\n", s.ranks, s.threads, s.predicted_imbalance);
     std::printf("steps               %ld (%.1f steps/s)\n", s.steps, s.steps_per_s);
     std::printf("wall time           %.1f s\n", s.wall_s);
     std::printf("non-converged       %ld feeder steps\n", s.nonconverged);

@@ -7,12 +7,12 @@
 #include <iostream>
 #include <string>
 
+#include "app/allocator.hpp"
 #include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
 #include "app/cli_partition.hpp"
-#include "app/allocator.hpp"
-#include "app/cli_run.hpp"
 #include "app/cli_plan.hpp"
+#include "app/cli_run.hpp"
 #include "app/cli_solve.hpp"
 #include "app/version.hpp"
 #include "util/error.hpp"
@@ -105,7 +105,8 @@ int run(int argc, char** argv) {
   gridswarm::app::PartitionOptions partition_opt;
   auto* partition_cmd = gridswarm::app::add_partition_command(app, partition_opt);
   gridswarm::runtime::RunOptions run_opt;
-  auto* run_cmd = app.add_subcommand("run", "Run a study (under mpirun): feeders, agents and markets into one HDF5 file");
+  auto* run_cmd =
+      app.add_subcommand("run", "Run a study (under mpirun): feeders, agents and markets into one HDF5 file");
   run_cmd->add_option("study", run_opt.study, "Study file (TOML, docs/study.md)")->required()->check(CLI::ExistingFile);
   run_cmd->add_option("-o,--output", run_opt.output, "Output HDF5 file (default: the study's [output] file)");
   run_cmd->add_option("--threads", run_opt.threads, "OpenMP threads per rank (default: the study's, else the cores)");

@@ -25,15 +25,15 @@ constexpr double kSqrt3 = 1.7320508075688772;
 /// A load as the solver sees it: model constants, the nodes of its conductors, and the admittance it put into Y.
 struct LoadElem {
   LoadParams lp;
-  std::vector<int> nodes;       ///< global node per conductor, -1 = ground
-  cplx y_in_matrix;             ///< per-branch Yeq built into Y (compensation uses the same value)
-  double mult = 1.0;            ///< present power multiplier
-  double mult_in_matrix = 1.0;  ///< multiplier at which its Yprim sits in Y
+  std::vector<int> nodes;                     ///< global node per conductor, -1 = ground
+  cplx y_in_matrix;                           ///< per-branch Yeq built into Y (compensation uses the same value)
+  double mult = 1.0;                          ///< present power multiplier
+  double mult_in_matrix = 1.0;                ///< multiplier at which its Yprim sits in Y
   double extra_p_w = 0.0, extra_q_var = 0.0;  ///< per branch extra constant-power demand (agents)
   LoadInfo info;
-  bool fixed = false;           ///< status=fixed: ignores multipliers
-  int daily_shape = -1;         ///< index into circuit.loadshapes, -1 = none
-  int element = -1;             ///< assembly element holding its Yprim
+  bool fixed = false;    ///< status=fixed: ignores multipliers
+  int daily_shape = -1;  ///< index into circuit.loadshapes, -1 = none
+  int element = -1;      ///< assembly element holding its Yprim
   std::string label;
 };
 

@@ -51,7 +51,7 @@ struct LoadInfo {
   std::string name;  ///< lower-case load name
   std::string bus;   ///< lower-case bus name
   int phases = 0;
-  std::vector<int> nodes;  ///< node numbers of its phase conductors (1, 2, 3)
+  std::vector<int> nodes;       ///< node numbers of its phase conductors (1, 2, 3)
   double kw = 0.0, kvar = 0.0;  ///< base power at multiplier 1
   bool fixed = false;           ///< status=fixed: ignores multipliers
 };

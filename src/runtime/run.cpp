@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <numeric>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +24,7 @@
 #include "market/bid_curve.hpp"
 #include "market/retail_auction.hpp"
 #include "partition/partition.hpp"
+#include "runtime/costs.hpp"
 #include "runtime/study.hpp"
 #include "util/error.hpp"
 
@@ -42,14 +43,6 @@ constexpr double kUnresponsiveShare = 0.6;
 constexpr double kBandLowPu = 0.95, kBandHighPu = 1.05;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-/// What a feeder group looks like, read once per rank from its master file (identical on every rank).
-struct GroupInfo {
-  int nodes = 0;
-  int controls = 0;
-  double load_kw = 0.0;
-  long customers = 0;
-};
 
 /// One feeder copy owned by this rank: its engine, its agents and per-step scratch.
 struct LocalFeeder {
@@ -70,28 +63,29 @@ struct LocalFeeder {
 
 /// Time-series datasets, column = global feeder or DSO id.
 enum Series : int {
-  kP, kQ, kVmin, kVmax, kLoss, kOutside, kIter, kConv,
-  kHvacP, kWhP, kBatP, kEvP, kPvP, kHvacF, kWhF, kBatF, kEvF,
+  kP,
+  kQ,
+  kVmin,
+  kVmax,
+  kLoss,
+  kOutside,
+  kIter,
+  kConv,
+  kHvacP,
+  kWhP,
+  kBatP,
+  kEvP,
+  kPvP,
+  kHvacF,
+  kWhF,
+  kBatF,
+  kEvF,
   kFeederSeries,
 };
 
 struct Timers {
   double engine = 0, agents = 0, market = 0, io = 0, wait = 0;
 };
-
-std::vector<GroupInfo> read_groups(const StudySpec& study) {
-  std::vector<GroupInfo> out;
-  for (const auto& g : study.feeder_groups) {
-    engine::Engine e = engine::Engine::compile(g.master);
-    GroupInfo gi;
-    gi.nodes = e.num_nodes();
-    gi.controls = static_cast<int>(e.control_states().size());
-    for (const auto& ld : e.loads()) gi.load_kw += ld.kw;
-    gi.customers = std::max(1L, std::lround(gi.load_kw * g.customers_per_kw));
-    out.push_back(gi);
-  }
-  return out;
-}
 
 void build_local(LocalFeeder& lf, const StudySpec& study, const FeederGroupSpec& g, long customers) {
   lf.engine.emplace(engine::Engine::compile(g.master));
@@ -194,21 +188,13 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
 
   // ---- Study, groups, feeders, partition: identical on every rank. ----
   const StudySpec study = load_study(options.study);
-  const std::vector<GroupInfo> groups = read_groups(study);
+  const std::vector<GroupCostInfo> groups = group_costs(study);
   std::vector<long> customers_of_group;
   for (const auto& g : groups) customers_of_group.push_back(g.customers);
   const std::vector<FeederInstance> feeders = expand_feeders(study, customers_of_group);
   const int nfeeders = static_cast<int>(feeders.size());
   const int ndsos = static_cast<int>(study.dsos.size());
-
-  std::vector<partition::FeederCost> costs;
-  for (const auto& f : feeders) {
-    const auto& gi = groups[static_cast<size_t>(f.group)];
-    const auto expected = expected_agents(study.feeder_groups[static_cast<size_t>(f.group)].population, gi.customers);
-    std::array<long, agents::kAgentTypes> n{};
-    for (size_t t = 0; t < n.size(); ++t) n[t] = std::lround(expected[t]);
-    costs.push_back({f.id, f.dso, partition::estimate_feeder_cost(gi.nodes, gi.controls, n)});
-  }
+  const std::vector<partition::FeederCost> costs = feeder_costs(study, feeders, groups);
   const partition::Assignment part = study.partition_file.empty()
                                          ? partition::partition_feeders(costs, nranks)
                                          : partition::read_partition(study.partition_file, nfeeders);
@@ -232,14 +218,16 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     lf.cost = costs[static_cast<size_t>(f.id)].cost;
     local.push_back(std::move(lf));
   }
-  std::stable_sort(local.begin(), local.end(), [](const LocalFeeder& a, const LocalFeeder& b) { return a.cost > b.cost; });
+  std::stable_sort(local.begin(), local.end(),
+                   [](const LocalFeeder& a, const LocalFeeder& b) { return a.cost > b.cost; });
   for (auto& lf : local) {
     build_local(lf, study, study.feeder_groups[static_cast<size_t>(lf.inst.group)],
                 customers_of_group[static_cast<size_t>(lf.inst.group)]);
   }
   long local_agents = 0;
   for (const auto& lf : local) {
-    for (int t = 0; t < agents::kAgentTypes; ++t) local_agents += static_cast<long>(lf.agents.count(static_cast<AgentType>(t)));
+    for (int t = 0; t < agents::kAgentTypes; ++t)
+      local_agents += static_cast<long>(lf.agents.count(static_cast<AgentType>(t)));
   }
   long total_agents = 0;
   MPI_Allreduce(&local_agents, &total_agents, 1, MPI_LONG, MPI_SUM, comm);
@@ -254,34 +242,59 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const std::filesystem::path out_path = options.output.empty() ? study.output.file : options.output;
   const int interval = std::max(1, study.output.interval_steps);
   io::H5Output out(comm, out_path, steps);
-  const char* feeder_names[kFeederSeries] = {
-      "/feeders/substation_p_kw", "/feeders/substation_q_kvar", "/feeders/v_min_pu", "/feeders/v_max_pu",
-      "/feeders/losses_kw", "/feeders/nodes_outside_band", "/feeders/iterations", "/feeders/converged",
-      "/feeders/agents/hvac_kw", "/feeders/agents/waterheater_kw", "/feeders/agents/battery_kw",
-      "/feeders/agents/ev_kw", "/feeders/agents/pv_kw", "/feeders/agents/hvac_flex_kw",
-      "/feeders/agents/waterheater_flex_kw", "/feeders/agents/battery_flex_kw", "/feeders/agents/ev_flex_kw"};
-  const char* feeder_units[kFeederSeries] = {"kW", "kvar", "pu", "pu", "kW", "1", "1", "1", "kW", "kW", "kW",
-                                             "kW", "kW", "kW", "kW", "kW", "kW"};
-  const char* feeder_desc[kFeederSeries] = {
-      "power into the feeder at the substation (source terminal)", "reactive power into the feeder",
-      "lowest node voltage (nodes above 0.1 pu)", "highest node voltage", "series losses (lines, transformers)",
-      "nodes outside 0.95-1.05 pu", "power-flow iterations (summed over control iterations)",
-      "1 if the power flow converged", "HVAC agents' dispatched power", "water heater agents' dispatched power",
-      "battery agents' dispatched power (negative = discharging)", "EV agents' dispatched power",
-      "rooftop PV output (negative = generation)", "HVAC flexibility offered (max - min bid quantity)",
-      "water heater flexibility offered", "battery flexibility offered", "EV flexibility offered"};
+  const char* feeder_names[kFeederSeries] = {"/feeders/substation_p_kw",
+                                             "/feeders/substation_q_kvar",
+                                             "/feeders/v_min_pu",
+                                             "/feeders/v_max_pu",
+                                             "/feeders/losses_kw",
+                                             "/feeders/nodes_outside_band",
+                                             "/feeders/iterations",
+                                             "/feeders/converged",
+                                             "/feeders/agents/hvac_kw",
+                                             "/feeders/agents/waterheater_kw",
+                                             "/feeders/agents/battery_kw",
+                                             "/feeders/agents/ev_kw",
+                                             "/feeders/agents/pv_kw",
+                                             "/feeders/agents/hvac_flex_kw",
+                                             "/feeders/agents/waterheater_flex_kw",
+                                             "/feeders/agents/battery_flex_kw",
+                                             "/feeders/agents/ev_flex_kw"};
+  const char* feeder_units[kFeederSeries] = {"kW", "kvar", "pu", "pu", "kW", "1",  "1",  "1", "kW",
+                                             "kW", "kW",   "kW", "kW", "kW", "kW", "kW", "kW"};
+  const char* feeder_desc[kFeederSeries] = {"power into the feeder at the substation (source terminal)",
+                                            "reactive power into the feeder",
+                                            "lowest node voltage (nodes above 0.1 pu)",
+                                            "highest node voltage",
+                                            "series losses (lines, transformers)",
+                                            "nodes outside 0.95-1.05 pu",
+                                            "power-flow iterations (summed over control iterations)",
+                                            "1 if the power flow converged",
+                                            "HVAC agents' dispatched power",
+                                            "water heater agents' dispatched power",
+                                            "battery agents' dispatched power (negative = discharging)",
+                                            "EV agents' dispatched power",
+                                            "rooftop PV output (negative = generation)",
+                                            "HVAC flexibility offered (max - min bid quantity)",
+                                            "water heater flexibility offered",
+                                            "battery flexibility offered",
+                                            "EV flexibility offered"};
   std::array<int, kFeederSeries> fs{};
   for (int s = 0; s < kFeederSeries; ++s) {
     const bool integer = s == kOutside || s == kIter || s == kConv;
-    fs[static_cast<size_t>(s)] = out.define_series(feeder_names[s], nfeeders, feeder_units[s], feeder_desc[s], integer, interval);
+    fs[static_cast<size_t>(s)] =
+        out.define_series(feeder_names[s], nfeeders, feeder_units[s], feeder_desc[s], integer, interval);
   }
-  const int ds_price = out.define_series("/dsos/price_usd_per_mwh", ndsos, "USD/MWh", "cleared retail price", false, interval);
-  const int ds_qty = out.define_series("/dsos/quantity_kw", ndsos, "kW", "cleared quantity (substation net import)", false, interval);
-  const int ds_state = out.define_series("/dsos/congestion_state", ndsos, "1",
-                                         "0 uncongested, 1 congested, 2 capped, 3 backfeed limited, 4 floored", true, interval);
+  const int ds_price =
+      out.define_series("/dsos/price_usd_per_mwh", ndsos, "USD/MWh", "cleared retail price", false, interval);
+  const int ds_qty =
+      out.define_series("/dsos/quantity_kw", ndsos, "kW", "cleared quantity (substation net import)", false, interval);
+  const int ds_state =
+      out.define_series("/dsos/congestion_state", ndsos, "1",
+                        "0 uncongested, 1 congested, 2 capped, 3 backfeed limited, 4 floored", true, interval);
   {
     std::vector<double> t(static_cast<size_t>(steps));
-    for (std::int64_t k = 0; k < steps; ++k) t[static_cast<size_t>(k)] = static_cast<double>(study.start_s + k * study.step_s);
+    for (std::int64_t k = 0; k < steps; ++k)
+      t[static_cast<size_t>(k)] = static_cast<double>(study.start_s + k * study.step_s);
     out.write_vector("/time/seconds", t, "s", "start of each step, seconds after January 1 00:00 local standard time");
     std::vector<double> fdso(static_cast<size_t>(nfeeders)), fscale(static_cast<size_t>(nfeeders));
     for (const auto& f : feeders) {
@@ -329,8 +342,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   // to a batch log, so under mpirun plain lines are the default; GRIDSWARM_PROGRESS=live|lines overrides.
   const char* progress_env = std::getenv("GRIDSWARM_PROGRESS");
   const std::string progress_mode = progress_env != nullptr ? progress_env : "";
-  const bool tty = progress_mode == "live" ||
-                   (progress_mode != "lines" && isatty(fileno(stdout)) != 0 && std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr);
+  const bool tty = progress_mode == "live" || (progress_mode != "lines" && isatty(fileno(stdout)) != 0 &&
+                                               std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr);
 
   for (std::int64_t k = 0; k < steps; ++k) {
     const std::int64_t t = study.start_s + k * study.step_s;
@@ -396,7 +409,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     for (size_t p = 0; p < recv.size(); p += kBidDoubles) {
       market::BidCurve c;
       c.agent_id = static_cast<std::uint64_t>(recv[p + 1]);
-      std::copy(recv.begin() + static_cast<long>(p) + 2, recv.begin() + static_cast<long>(p) + 6, c.price_usd_per_mwh.begin());
+      std::copy(recv.begin() + static_cast<long>(p) + 2, recv.begin() + static_cast<long>(p) + 6,
+                c.price_usd_per_mwh.begin());
       std::copy(recv.begin() + static_cast<long>(p) + 6, recv.begin() + static_cast<long>(p) + 10, c.q_kw.begin());
       if (dso_local[static_cast<size_t>(recv[p])] != 0) dso_bids[static_cast<size_t>(recv[p])].push_back(c);
     }
@@ -456,8 +470,10 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     push(kOutside, [](const LocalFeeder& f) { return static_cast<double>(f.outside); });
     push(kIter, [](const LocalFeeder& f) { return static_cast<double>(f.iterations); });
     push(kConv, [](const LocalFeeder& f) { return static_cast<double>(f.converged); });
-    for (int ty = 0; ty < 5; ++ty) push(kHvacP + ty, [ty](const LocalFeeder& f) { return f.type_power_kw[static_cast<size_t>(ty)]; });
-    for (int ty = 0; ty < 4; ++ty) push(kHvacF + ty, [ty](const LocalFeeder& f) { return f.type_flex_kw[static_cast<size_t>(ty)]; });
+    for (int ty = 0; ty < 5; ++ty)
+      push(kHvacP + ty, [ty](const LocalFeeder& f) { return f.type_power_kw[static_cast<size_t>(ty)]; });
+    for (int ty = 0; ty < 4; ++ty)
+      push(kHvacF + ty, [ty](const LocalFeeder& f) { return f.type_flex_kw[static_cast<size_t>(ty)]; });
     for (const std::int64_t d : my_dso_cols) {
       const auto& c = clearing[static_cast<size_t>(d)];
       dso_price_rows.push_back(c.price_usd_per_mwh);
@@ -468,7 +484,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     if (rows_buffered == interval || k + 1 == steps) {
       const auto t5 = Clock::now();
       for (int s = 0; s < kFeederSeries; ++s) {
-        out.write_rows(fs[static_cast<size_t>(s)], row0, rows_buffered, my_feeder_cols, feeder_rows[static_cast<size_t>(s)]);
+        out.write_rows(fs[static_cast<size_t>(s)], row0, rows_buffered, my_feeder_cols,
+                       feeder_rows[static_cast<size_t>(s)]);
         feeder_rows[static_cast<size_t>(s)].clear();
       }
       out.write_rows(ds_price, row0, rows_buffered, my_dso_cols, dso_price_rows);
@@ -489,11 +506,11 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
         const double el = seconds(t_loop, Clock::now());
         const double sps = static_cast<double>(k + 1) / el;
         const std::int64_t ts = t - study.start_s + study.step_s;
-        std::printf("%s[run] day %lld %02lld:%02lld  step %lld/%lld  %.1f steps/s  ETA %.0f s  slowest rank busy %.1f s%s",
-                    tty ? "\r" : "", static_cast<long long>(ts / 86400), static_cast<long long>((ts % 86400) / 3600),
-                    static_cast<long long>((ts % 3600) / 60), static_cast<long long>(k + 1),
-                    static_cast<long long>(steps), sps, static_cast<double>(steps - k - 1) / sps, slowest,
-                    tty ? "" : "\n");
+        std::printf(
+            "%s[run] day %lld %02lld:%02lld  step %lld/%lld  %.1f steps/s  ETA %.0f s  slowest rank busy %.1f s%s",
+            tty ? "\r" : "", static_cast<long long>(ts / 86400), static_cast<long long>((ts % 86400) / 3600),
+            static_cast<long long>((ts % 3600) / 60), static_cast<long long>(k + 1), static_cast<long long>(steps), sps,
+            static_cast<double>(steps - k - 1) / sps, slowest, tty ? "" : "\n");
         std::fflush(stdout);
       }
     }

@@ -17,9 +17,9 @@ namespace gridswarm::runtime {
 
 struct RunOptions {
   std::filesystem::path study;
-  std::filesystem::path output;  ///< empty: the study's [output] file
-  int threads = 0;               ///< per rank; 0 = the study's setting, else the cores available to the rank
-  bool quiet = false;            ///< no progress lines
+  std::filesystem::path output;     ///< empty: the study's [output] file
+  int threads = 0;                  ///< per rank; 0 = the study's setting, else the cores available to the rank
+  bool quiet = false;               ///< no progress lines
   std::string allocator = "glibc";  ///< which allocator serves malloc (recorded under /run/)
 };
 

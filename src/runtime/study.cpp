@@ -3,6 +3,8 @@
 // names the study file and the key path: "default.toml: feeders[2].copies: must be > 0, got 0".
 #include "runtime/study.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,7 +15,6 @@
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "util/error.hpp"
 #include "util/random.hpp"
@@ -29,16 +30,26 @@ constexpr int kDaysPerYear = 365;  // TMY3 years have 8760 hours: no February 29
 
 const char* type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -144,7 +155,8 @@ class KeyReader {
   std::int64_t integer_in(std::string_view key, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
     const auto v = integer(key);
     if (!v) return fallback;
-    if (*v < lo || *v > hi) fail(key, "must be " + range_text(double(lo), double(hi), false) + ", got " + std::to_string(*v));
+    if (*v < lo || *v > hi)
+      fail(key, "must be " + range_text(double(lo), double(hi), false) + ", got " + std::to_string(*v));
     return *v;
   }
 
@@ -201,11 +213,20 @@ std::optional<std::int64_t> parse_duration_text(std::string_view s) {
     i = static_cast<size_t>(end - s.data());
     std::int64_t unit = 0;
     switch (s[i]) {
-      case 'd': unit = kSecondsPerDay; break;
-      case 'h': unit = 3600; break;
-      case 'm': unit = 60; break;
-      case 's': unit = 1; break;
-      default: return std::nullopt;
+      case 'd':
+        unit = kSecondsPerDay;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 's':
+        unit = 1;
+        break;
+      default:
+        return std::nullopt;
     }
     ++i;
     if (v < 0 || v > kHugeInt / unit / 2) return std::nullopt;
@@ -226,7 +247,8 @@ std::int64_t read_duration(KeyReader& r, std::string_view key, std::optional<std
     v = n->as_integer()->get();
   } else if (n->is_string()) {
     const auto d = parse_duration_text(n->as_string()->get());
-    if (!d) r.fail(key, "bad duration '" + n->as_string()->get() + "' (expected e.g. \"5m\", \"1h30m\", \"1d\" or seconds)");
+    if (!d)
+      r.fail(key, "bad duration '" + n->as_string()->get() + "' (expected e.g. \"5m\", \"1h30m\", \"1d\" or seconds)");
     v = *d;
   } else {
     r.fail(key, std::string("expected a duration (\"5m\" or integer seconds), got ") + type_name(*n));
@@ -404,8 +426,7 @@ void read_prices(StudySpec& s, KeyReader& r) {
   }
   const size_t n = s.hourly_price_usd_per_mwh.size();
   if (n != 24 && n != 8760) {
-    r.fail(inline_prices ? "hourly_usd_per_mwh" : "csv",
-           "expected 24 or 8760 hourly prices, got " + std::to_string(n));
+    r.fail(inline_prices ? "hourly_usd_per_mwh" : "csv", "expected 24 or 8760 hourly prices, got " + std::to_string(n));
   }
   s.price_scaling = r.number_in("scaling", 1.0, 0.0, kHuge);
   s.distribution_charge_usd_per_mwh = r.number_in("distribution_charge_usd_per_mwh", 0.0, -kHuge, kHuge);
@@ -609,8 +630,8 @@ StudySpec load_study(const fs::path& file) {
   with_table(top, "prices", true, [&](KeyReader& r) { read_prices(s, r); });
   agents::PopulationSpec base;  // [population]: defaults of every group's [feeders.population]
   with_table(top, "population", false, [&](KeyReader& r) { read_population(base, r); });
-  s.feeder_groups = read_array_of_tables<FeederGroupSpec>(
-      top, "feeders", [&](KeyReader& r) { return read_feeder_group(r, base); });
+  s.feeder_groups =
+      read_array_of_tables<FeederGroupSpec>(top, "feeders", [&](KeyReader& r) { return read_feeder_group(r, base); });
   s.dsos = read_array_of_tables<DsoSpec>(top, "dsos", read_dso);
   with_table(top, "output", false, [&](KeyReader& r) { read_output(s.output, r); });
   with_table(top, "partition", false, [&](KeyReader& r) {
@@ -635,8 +656,8 @@ std::vector<FeederInstance> expand_feeders(const StudySpec& study, const std::ve
   std::uint64_t next_customer = 0;
   for (size_t g = 0; g < study.feeder_groups.size(); ++g) {
     const FeederGroupSpec& group = study.feeder_groups[g];
-    const auto dso_it = std::find_if(study.dsos.begin(), study.dsos.end(),
-                                     [&](const DsoSpec& d) { return d.name == group.dso; });
+    const auto dso_it =
+        std::find_if(study.dsos.begin(), study.dsos.end(), [&](const DsoSpec& d) { return d.name == group.dso; });
     const long customers = customers_of_group.empty() ? 0 : customers_of_group[g];
     for (int c = 0; c < group.copies; ++c) {
       FeederInstance f;

@@ -15,16 +15,16 @@ namespace gridswarm::runtime {
 
 /// One [[feeders]] entry: an OpenDSS master file simulated `copies` times with diverse loads.
 struct FeederGroupSpec {
-  std::string name;                  ///< unique group name, e.g. "ieee13"
-  std::filesystem::path master;      ///< absolute path (relative paths in the file resolve against the study file)
-  int copies = 1;                    ///< > 0
-  double load_scale_min = 1.0;       ///< each copy scales its loads by a factor drawn uniformly in [min, max]
-  double load_scale_max = 1.0;       ///<   (CounterRng keyed by study seed and feeder id)
-  std::string dso;                   ///< name of the [[dsos]] entry this group's copies sit under
-  int max_iterations = 15;           ///< power-flow settings applied to every copy
+  std::string name;              ///< unique group name, e.g. "ieee13"
+  std::filesystem::path master;  ///< absolute path (relative paths in the file resolve against the study file)
+  int copies = 1;                ///< > 0
+  double load_scale_min = 1.0;   ///< each copy scales its loads by a factor drawn uniformly in [min, max]
+  double load_scale_max = 1.0;   ///<   (CounterRng keyed by study seed and feeder id)
+  std::string dso;               ///< name of the [[dsos]] entry this group's copies sit under
+  int max_iterations = 15;       ///< power-flow settings applied to every copy
   int max_control_iterations = 10;
-  double customers_per_kw = 0.2;     ///< customers per kW of base load (customers = round(kW x this))
-  agents::PopulationSpec population; ///< template: seed, first_customer_id, customers, feeder are set per copy
+  double customers_per_kw = 0.2;      ///< customers per kW of base load (customers = round(kW x this))
+  agents::PopulationSpec population;  ///< template: seed, first_customer_id, customers, feeder are set per copy
 };
 
 /// One [[dsos]] entry: a substation with its retail market.
@@ -47,9 +47,9 @@ struct StudySpec {
   std::string text;            ///< its full text (stored in the output)
   std::string name;
   std::uint64_t seed = 1;
-  std::int64_t start_s = 0;          ///< seconds from Jan 1 00:00 (local standard time of the weather file)
-  std::int64_t duration_s = 86400;   ///< > 0, multiple of step_s
-  std::int64_t step_s = 300;         ///< market and power-flow step
+  std::int64_t start_s = 0;             ///< seconds from Jan 1 00:00 (local standard time of the weather file)
+  std::int64_t duration_s = 86400;      ///< > 0, multiple of step_s
+  std::int64_t step_s = 300;            ///< market and power-flow step
   std::int64_t plan_interval_s = 3600;  ///< day-ahead re-planning period
   std::filesystem::path weather_tmy3;
   std::vector<double> hourly_price_usd_per_mwh;  ///< wholesale price forecast/actual per hour of the year (or a day,
@@ -68,13 +68,13 @@ struct StudySpec {
 /// One feeder copy: the unit of work the partitioner assigns to ranks. Everything here is a pure function of the
 /// study, so every rank computes the same list.
 struct FeederInstance {
-  int id = 0;           ///< global feeder id, 0..N-1, in study order (group by group, copy by copy)
-  int group = 0;        ///< index into feeder_groups
+  int id = 0;     ///< global feeder id, 0..N-1, in study order (group by group, copy by copy)
+  int group = 0;  ///< index into feeder_groups
   int copy = 0;
-  int dso = 0;          ///< index into dsos
+  int dso = 0;  ///< index into dsos
   double load_scale = 1.0;
   std::uint64_t first_customer_id = 0;  ///< disjoint ranges across feeders
-  std::string name;     ///< "<group>#<copy>"
+  std::string name;                     ///< "<group>#<copy>"
 };
 
 /// CounterRng purpose of a copy's load scale (key: the feeder id).

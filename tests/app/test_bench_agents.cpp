@@ -55,7 +55,8 @@ TEST(DsoAgentCycle, ClearingBalancesOverADay) {
   s.customers = 80;
   const std::vector<agents::LoadAttach> loads = {{0, "a", 7, 30.0}, {1, "b", 7, 70.0}};
   agents::FeederAgents f = agents::build_population(s, loads);
-  const agents::Tmy3 w = agents::read_tmy3(std::string(GRIDSWARM_INPUTS) + "/weather/TX-Houston_Bush_Intercontinental.tmy3");
+  const agents::Tmy3 w =
+      agents::read_tmy3(std::string(GRIDSWARM_INPUTS) + "/weather/TX-Houston_Bush_Intercontinental.tmy3");
   const std::vector<double> prices = app::synthetic_daily_prices();
   app::DsoSettings settings;
   settings.unresponsive_kw = 100.0;

@@ -81,8 +81,6 @@ TEST_F(PartitionCli, BadStudyIsAnInputError) {
   EXPECT_NE(r.err.find("bad.toml: study.bogus: unknown key"), std::string::npos) << r.err;
 }
 
-TEST_F(PartitionCli, MissingRanksIsAUsageError) {
-  EXPECT_EQ(run("'" + small_study + "'").code, 2);
-}
+TEST_F(PartitionCli, MissingRanksIsAUsageError) { EXPECT_EQ(run("'" + small_study + "'").code, 2); }
 
 }  // namespace

@@ -62,8 +62,8 @@ TEST(Bids, FourPointsFollowTheRules) {
   EXPECT_DOUBLE_EQ(b.q_kw[0], 2.5);
   EXPECT_DOUBLE_EQ(b.q_kw[1], 1.0);
   EXPECT_DOUBLE_EQ(b.q_kw[3], 0.5);
-  EXPECT_DOUBLE_EQ(bid_quantity_kw(b, 40.0), 1.0);       // deadband
-  EXPECT_DOUBLE_EQ(bid_quantity_kw(b, 34.5), 1.75);      // halfway down the low segment
+  EXPECT_DOUBLE_EQ(bid_quantity_kw(b, 40.0), 1.0);   // deadband
+  EXPECT_DOUBLE_EQ(bid_quantity_kw(b, 34.5), 1.75);  // halfway down the low segment
   EXPECT_DOUBLE_EQ(bid_quantity_kw(b, 10.0), 2.5);
   EXPECT_DOUBLE_EQ(bid_quantity_kw(b, 90.0), 0.5);
 }
@@ -188,8 +188,8 @@ DayLimits simulate_day(const std::vector<double>& daily_price) {
     }
     for (std::size_t i = 0; i < f.water_heater.t_tank_f.size(); ++i) {
       EXPECT_LE(f.water_heater.t_tank_f[i], f.water_heater.t_max_f[i] + 1e-9);
-      EXPECT_GE(f.water_heater.t_tank_f[i], f.water_heater.t_set_f[i] - f.water_heater.band_f[i] -
-                                                rules.water_heater_slider_widen_f - 10.0);
+      EXPECT_GE(f.water_heater.t_tank_f[i],
+                f.water_heater.t_set_f[i] - f.water_heater.band_f[i] - rules.water_heater_slider_widen_f - 10.0);
     }
     for (std::size_t i = 0; i < f.battery.energy_kwh.size(); ++i) {
       EXPECT_GE(f.battery.energy_kwh[i], f.battery.reserve_kwh[i] - 1e-9);

@@ -14,7 +14,6 @@
 //
 // then divide the "Collected" Ir by the number of solves printed (instances x (reps + 1 warm-up)).
 #include <gtest/gtest.h>
-
 #include <time.h>
 
 #include <algorithm>

@@ -26,12 +26,19 @@ std::string valid_text() {
   const std::string m13 = (inputs / "feeders/ieee13/IEEE13Nodeckt.dss").string();
   const std::string m34 = (inputs / "feeders/ieee34/ieee34Mod1.dss").string();
   return "[study]\nname = \"t\"\nseed = 3\nstart = \"2016-07-01T06:30:00\"\nduration = \"2h\"\n\n"
-         "[weather]\ntmy3 = \"" + w + "\"\n\n"
-         "[prices]\nhourly_usd_per_mwh = [" + std::string("30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, ") +
+         "[weather]\ntmy3 = \"" +
+         w +
+         "\"\n\n"
+         "[prices]\nhourly_usd_per_mwh = [" +
+         std::string("30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, ") +
          "30, 30, 30, 30, 30, 80, 80, 80, 30, 30, 30, 30]\n\n"
          "[[dsos]]\nname = \"d1\"\n\n[[dsos]]\nname = \"d2\"\nsubstation_limit_kw = 5000\n\n"
-         "[[feeders]]\nname = \"a\"\nmaster = \"" + m13 + "\"\ncopies = 3\nload_scale = [0.7, 1.3]\ndso = \"d1\"\n\n"
-         "[[feeders]]\nname = \"b\"\nmaster = \"" + m34 + "\"\ncopies = 2\ndso = \"d2\"\n"
+         "[[feeders]]\nname = \"a\"\nmaster = \"" +
+         m13 +
+         "\"\ncopies = 3\nload_scale = [0.7, 1.3]\ndso = \"d1\"\n\n"
+         "[[feeders]]\nname = \"b\"\nmaster = \"" +
+         m34 +
+         "\"\ncopies = 2\ndso = \"d2\"\n"
          "[feeders.population]\nhvac = 0.5\nbattery = { count = 3 }\nslider = 0.4\n";
 }
 
@@ -102,7 +109,8 @@ TEST_F(StudyFile, ValidStudyValuesAndDefaults) {
 }
 
 TEST_F(StudyFile, DurationsStartAndPricesCsv) {
-  std::string t = replace(valid_text(), "duration = \"2h\"", "duration = \"1h30m\"\nstep = 60\nplan_interval = \"30m\"");
+  std::string t =
+      replace(valid_text(), "duration = \"2h\"", "duration = \"1h30m\"\nstep = 60\nplan_interval = \"30m\"");
   t = replace(t, "start = \"2016-07-01T06:30:00\"", "start_s = 3600");
   const StudySpec s = load_study(write(t));
   EXPECT_EQ(s.duration_s, 5400);
@@ -113,14 +121,16 @@ TEST_F(StudyFile, DurationsStartAndPricesCsv) {
   const StudySpec d = load_study(write(replace(valid_text(), "\"2016-07-01T06:30:00\"", "2016-01-02T00:00:00")));
   EXPECT_EQ(d.start_s, 86400);
 
-  std::ofstream(dir_ / "p.csv") << "hour,da\n" << [] {
-    std::string rows;
-    for (int h = 0; h < 24; ++h) rows += std::to_string(h) + "," + std::to_string(10 + h) + "\n";
-    return rows;
-  }();
+  std::ofstream(dir_ / "p.csv") << "hour,da\n"
+                                << [] {
+                                     std::string rows;
+                                     for (int h = 0; h < 24; ++h)
+                                       rows += std::to_string(h) + "," + std::to_string(10 + h) + "\n";
+                                     return rows;
+                                   }();
   const auto at = t.find("hourly_usd_per_mwh");
-  const std::string csv_text = t.substr(0, at) + "csv = \"p.csv\"\ncolumn = \"da\"\nscaling = 1.1\n" +
-                               t.substr(t.find('\n', at) + 1);
+  const std::string csv_text =
+      t.substr(0, at) + "csv = \"p.csv\"\ncolumn = \"da\"\nscaling = 1.1\n" + t.substr(t.find('\n', at) + 1);
   const StudySpec c = load_study(write(csv_text));
   ASSERT_EQ(c.hourly_price_usd_per_mwh.size(), 24u);
   EXPECT_EQ(c.hourly_price_usd_per_mwh[23], 33.0);
@@ -165,7 +175,8 @@ TEST_F(StudyFile, BadDurationsAndDates) {
   const std::string t = valid_text();
   EXPECT_EQ(error_of<ParseError>(replace(t, "duration = \"2h\"", "duration = \"2 hours\"")),
             "t.toml: study.duration: bad duration '2 hours' (expected e.g. \"5m\", \"1h30m\", \"1d\" or seconds)");
-  EXPECT_EQ(error_of<ParseError>(replace(t, "duration = \"2h\"", "duration = 0")), "t.toml: study.duration: must be > 0 s, got 0");
+  EXPECT_EQ(error_of<ParseError>(replace(t, "duration = \"2h\"", "duration = 0")),
+            "t.toml: study.duration: must be > 0 s, got 0");
   EXPECT_EQ(error_of<ParseError>(replace(t, "duration = \"2h\"", "duration = \"62m\"")),
             "t.toml: study.duration: must be a multiple of step (300 s), got 3720 s");
   EXPECT_EQ(error_of<ParseError>(replace(t, "2016-07-01T06:30:00", "2016-02-29T00:00:00")),
@@ -189,14 +200,16 @@ TEST_F(StudyFile, MissingFilesAreNamed) {
 
 TEST_F(StudyFile, ReferencesAndNames) {
   const std::string t = valid_text();
-  EXPECT_EQ(error_of<ModelError>(replace(t, "dso = \"d2\"", "dso = \"d3\"")), "t.toml: feeders[1].dso: unknown dso 'd3'");
+  EXPECT_EQ(error_of<ModelError>(replace(t, "dso = \"d2\"", "dso = \"d3\"")),
+            "t.toml: feeders[1].dso: unknown dso 'd3'");
   EXPECT_EQ(error_of<ModelError>(replace(t, "name = \"b\"", "name = \"a\"")),
             "t.toml: feeders[1].name: duplicate name 'a' (also feeders[0])");
   EXPECT_EQ(error_of<ModelError>(replace(t, "name = \"d2\"", "name = \"d1\"")),
             "t.toml: dsos[1].name: duplicate name 'd1' (also dsos[0])");
   EXPECT_EQ(error_of<ParseError>(replace(t, "name = \"b\"", "name = \"b c\"")),
             "t.toml: feeders[1].name: bad name 'b c' (letters, digits, '_', '-', '.')");
-  EXPECT_EQ(error_of<ModelError>(t + "\n[[dsos]]\nname = \"idle\"\n"), "t.toml: dsos[2]: no feeder group uses dso 'idle'");
+  EXPECT_EQ(error_of<ModelError>(t + "\n[[dsos]]\nname = \"idle\"\n"),
+            "t.toml: dsos[2]: no feeder group uses dso 'idle'");
 }
 
 TEST_F(StudyFile, ExpandFeedersIsDeterministic) {
