@@ -4,7 +4,8 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsuitesparse-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   coinor-libipopt-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libtomlplusplus-dev libmetis-dev
-  python3-h5py-mpi libjemalloc2 libmimalloc2.0)  # Ipopt: the independent reference solver of the agent planner tests (test_agents only)
+  python3-h5py-mpi python3-numpy python3-matplotlib libjemalloc2 libmimalloc2.0 petsc-dev
+  slurmctld slurmd slurm-client munge)  # Ipopt: the independent reference solver of the agent planner tests (test_agents only)
 
 missing=()
 for p in "${packages[@]}"; do
