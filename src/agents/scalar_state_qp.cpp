@@ -41,6 +41,17 @@
 //                                 before (array passes)            after (this design)
 //   48-h HVAC plan (1 input)      454k instr, 11.8 it, ~70-92 us   261k instr, 9.4 it, ~48 us   Ipopt ~23 ms (~480x)
 //   48-h battery plan (2 inputs)  797k instr, 14.0 it, ~100-150 us 519k instr, 11.6 it, ~70-94 us Ipopt ~30 ms (~330x)
+//
+// Active-set method first (qp/active_set.hpp), this IPM as fallback with crossover: callgrind instructions per
+// solve (--toggle-collect='gridswarm::agents::ScalarStateQpSolver::solve*'), and medians on the shared 2-core VM
+// (load 0.5-7 during the runs, so only the instruction counts are repeatable):
+//                                 IPM only                  active set first
+//   QpTiming HVAC (hard band)     261k, 9.4 it, 30-38 us    55k, 4.2 sweeps, 7-10 us   Ipopt 11-15 ms (1500-1800x)
+//   QpTiming battery              519k, 11.6 it, 53-67 us   443k, 11.3 it, 47-52 us    Ipopt 15-21 ms (310-390x)
+//   bench HVAC (cycle's houses)   215k, 7.5 it, 22-33 us    45k, 3.0 sweeps, 6-8 us
+//   bench battery                 461k, 10.1 it, 47-67 us   408k, 40-45 us (crossover at IPM iteration 6-7)
+//   bench EV                      411k, 9.0 it, 40-53 us    244k, 15-24 us (p90 ~60 us: IPM fallbacks)
+//   bench water heater            238k, 8.7 it, 28 us       39k, 2.4 sweeps, 7.9 us
 #include "agents/scalar_state_qp.hpp"
 
 #include <algorithm>
@@ -102,6 +113,13 @@ constexpr double step_fraction = 0.995;
 constexpr double refine_below_mu = 1e-6;
 /// Iterates beyond this magnitude mean an unbounded problem or a numerical blow-up.
 constexpr double blowup = 1e15;
+/// Active-set sweeps from the cold guess: the cycle's HVAC and water heater plans take 2-6 (rarely up to ~18);
+/// cycling gives up here.
+constexpr int cold_active_set_iterations = 20;
+/// Crossover from the interior-point iterate to the active-set method once the scaled KKT error is below this, with
+/// a few iterations per attempt (the guess is then nearly right; a wrong one costs less than one IPM iteration).
+constexpr double crossover_merit = 3e-3;
+constexpr int crossover_iterations = 4;
 
 void check_sizes(const ScalarStateQp& p) {
   const auto h = static_cast<size_t>(p.horizon);
@@ -259,6 +277,8 @@ class Ipm {
   double step();
   void save_best() const;
   const double* best() const { return zbest_; }
+  /// Active-set guess from the iterate: a bound is active when its slack is below its multiplier.
+  void guess_status(signed char* status) const;
 
  private:
   void start_point();
@@ -738,6 +758,29 @@ void Ipm<NU>::save_best() const {
   }
 }
 
+template <int NU>
+void Ipm<NU>::guess_status(signed char* status) const {
+  const double dual_scale = scale_d_ > 0.0 ? scale_d_ : 1.0;
+  for (int t = 0; t < h_; ++t) {
+    const S& s = st_[t];
+    for (int k = 0; k < nv; ++k) {
+      const int j = pair(k);
+      const int l = lane(k);
+      // slack and multiplier on their own scales: the box width (or 1 + |bound|) and the cost scale
+      const double width = s.mlo[j][l] * s.mhi[j][l] != 0.0
+                               ? s.hi[j][l] - s.lo[j][l]
+                               : 1.0 + std::abs(s.mlo[j][l] != 0.0 ? s.lo[j][l] : s.hi[j][l]);
+      const double kappa = width / dual_scale;
+      signed char st = qp::kFree;
+      if (s.mlo[j][l] != 0.0 && s.sl[j][l] < kappa * s.ll[j][l]) st = qp::kLower;
+      if (s.mhi[j][l] != 0.0 && s.su[j][l] < kappa * s.lu[j][l] && s.su[j][l] * s.ll[j][l] < s.sl[j][l] * s.lu[j][l]) {
+        st = qp::kUpper;
+      }
+      status[t * nv + k] = st;
+    }
+  }
+}
+
 /// Objective of the plan in `out` (u, x) from the problem data.
 double plan_objective(const ScalarStateQp& p, const QpSolution& out) {
   const int nu = p.n_inputs;
@@ -791,6 +834,7 @@ QpStatus ScalarStateQpSolver::solve_impl(const ScalarStateQp& problem, QpSolutio
   QpStatus status = QpStatus::max_iterations;
   double alpha = 0.0;
   int k = 0;
+  int crossover_its = 0;
   for (; k <= options_.max_iterations; ++k) {
     const double merit = ipm.prepare(alpha);  // applies the previous iteration's step first
     if (ipm.blown_up()) {
@@ -806,6 +850,14 @@ QpStatus ScalarStateQpSolver::solve_impl(const ScalarStateQp& problem, QpSolutio
       break;
     }
     if (best <= options_.acceptable_tolerance && merit > 100.0 * best) break;  // accuracy is degrading
+    if (options_.active_set && merit < crossover_merit) {
+      // crossover: the active set this iterate points to, solved and verified exactly by the active-set method
+      ipm.guess_status(status_.data());
+      if (finish_by_active_set(problem, crossover_iterations, out, crossover_its)) {
+        out.iterations += k + crossover_its;
+        return QpStatus::optimal;
+      }
+    }
     if (k == options_.max_iterations) break;
     if (ipm.singular() || !((alpha = ipm.step()) > 0.0)) {
       status = QpStatus::numerical_failure;
@@ -813,9 +865,20 @@ QpStatus ScalarStateQpSolver::solve_impl(const ScalarStateQp& problem, QpSolutio
     }
   }
   if (status != QpStatus::optimal && best <= options_.acceptable_tolerance) status = QpStatus::optimal;
-  out.iterations = k;
+  out.iterations += k + crossover_its;
   extract(problem, ipm.best(), out);
   return status;
+}
+
+bool ScalarStateQpSolver::finish_by_active_set(const ScalarStateQp& problem, int max_iterations, QpSolution& out,
+                                               int& iterations) {
+  int it = 0;
+  const bool ok = active_set_.solve(problem, status_.data(), max_iterations, zas_.data(), it);
+  iterations += it;
+  if (!ok) return false;
+  extract(problem, zas_.data(), out);
+  out.by_active_set = true;
+  return true;
 }
 
 QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& out) {
@@ -828,9 +891,19 @@ QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& ou
   out.x.resize(static_cast<size_t>(problem.horizon));
   out.iterations = 0;
   out.objective = 0.0;
+  out.by_active_set = false;
   if (!data_finite(problem)) return out.status = QpStatus::numerical_failure;
   if (!reachable(problem)) return out.status = QpStatus::infeasible;
   if (problem.horizon == 0) return out.status = QpStatus::optimal;
+  const size_t nvar = static_cast<size_t>(problem.horizon) * static_cast<size_t>(problem.n_inputs + 1);
+  if (status_.size() < nvar) status_.resize(nvar);
+  if (zas_.size() < nvar) zas_.resize(nvar);
+  // exact active-set method from a cold guess first; the interior-point method when it does not apply or does not
+  // converge (it then still tries the active set of its own iterates near the solution)
+  if (options_.active_set && qp::cold_guess(problem, status_.data()) &&
+      finish_by_active_set(problem, cold_active_set_iterations, out, out.iterations)) {
+    return out.status = QpStatus::optimal;
+  }
   out.status = problem.n_inputs == 1 ? solve_impl<1>(problem, out) : solve_impl<2>(problem, out);
   return out.status;
 }
