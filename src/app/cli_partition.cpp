@@ -8,6 +8,8 @@
 #include <string>
 
 #include "engine/engine.hpp"
+#include "io/h5_read.hpp"
+#include "util/error.hpp"
 
 namespace gridswarm::app {
 
@@ -79,7 +81,31 @@ CLI::App* add_partition_command(CLI::App& app, PartitionOptions& options) {
   cmd->add_option("--dso-slack", options.dso_slack,
                   "Keep DSOs on one rank while max/mean cost stays within this (default 1.05)")
       ->check(CLI::Range(1.0, 100.0));
+  cmd->add_option("--costs-from", options.costs_from,
+                  "Previous output of this study: balance its measured per-feeder times instead of the model")
+      ->check(CLI::ExistingFile);
   return cmd;
+}
+
+std::vector<partition::FeederCost> measured_costs(const std::filesystem::path& output,
+                                                  std::vector<partition::FeederCost> model, std::ostream& out) {
+  const std::vector<double> busy_s = io::read_vector(output, "/run/feeder_busy_s");
+  const double steps = static_cast<double>(io::read_vector(output, "/time/seconds").size());
+  if (busy_s.size() != model.size()) {
+    throw Error(output.string() + ": /run/feeder_busy_s has " + std::to_string(busy_s.size()) +
+                " feeders, the study has " + std::to_string(model.size()));
+  }
+  // Measured seconds per run -> microseconds per step, the model's unit. A feeder measured at zero (clock
+  // resolution) keeps a floor so the partitioner's costs stay positive.
+  double model_sum = 0.0, measured_sum = 0.0;
+  for (size_t i = 0; i < model.size(); ++i) {
+    model_sum += model[i].cost;
+    model[i].cost = std::max(busy_s[i] / std::max(steps, 1.0) * 1e6, 1e-3);
+    measured_sum += model[i].cost;
+  }
+  out << "costs measured in " << output.string() << ": " << std::fixed << std::setprecision(0) << measured_sum
+      << " us/step in all (model: " << model_sum << ")\n";
+  return model;
 }
 
 partition::Assignment run_partition(const PartitionOptions& options, std::ostream& out) {
@@ -88,7 +114,14 @@ partition::Assignment run_partition(const PartitionOptions& options, std::ostrea
   std::vector<long> customers;
   for (const auto& g : groups) customers.push_back(g.customers);
   const auto feeders = runtime::expand_feeders(study, customers);
-  const auto costs = feeder_costs(study, feeders, groups);
+  auto costs = feeder_costs(study, feeders, groups);
+  if (!options.costs_from.empty()) {
+    costs = measured_costs(options.costs_from, std::move(costs), out);
+    if (io::read_text(options.costs_from, "/study/text") != study.text) {
+      out << "note: " << options.costs_from.string() << " ran a different version of " << options.study.string()
+          << " (same feeders)\n";
+    }
+  }
   const partition::Assignment a = partition::partition_feeders(costs, options.ranks, options.dso_slack);
   print_totals(study, groups, out);
   print_groups(study, groups, out);

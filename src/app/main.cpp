@@ -1,5 +1,6 @@
 // gridswarm command-line entry point: parses the command line and is the one place that turns errors into
-// messages and exit codes (STYLE.md 12): 0 success, 1 input/model/runtime error, 2 usage error, 3 not converged.
+// messages and exit codes (STYLE.md 12): 0 success, 1 input/model/runtime error, 2 usage error, 3 not converged,
+// 75 (EX_TEMPFAIL) `run` stopped by SIGTERM/SIGUSR1 after writing a checkpoint: continue with --restart.
 #include <mpi.h>
 
 #include <CLI/CLI.hpp>
@@ -10,8 +11,10 @@
 #include "app/allocator.hpp"
 #include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
+#include "app/cli_job.hpp"
 #include "app/cli_partition.hpp"
 #include "app/cli_plan.hpp"
+#include "app/cli_powerflow.hpp"
 #include "app/cli_run.hpp"
 #include "app/cli_solve.hpp"
 #include "app/version.hpp"
@@ -22,6 +25,8 @@ namespace {
 constexpr int exit_error = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_not_converged = 3;
+constexpr int exit_checkpointed = gridswarm::app::kExitCheckpointed;  // 75, returned by run_command
+static_assert(exit_checkpointed == 75);
 
 void report(const std::string& message) { std::cerr << "gridswarm: error: " << message << std::endl; }
 
@@ -104,6 +109,10 @@ int run(int argc, char** argv) {
   add_bench(app, bench);
   gridswarm::app::PartitionOptions partition_opt;
   auto* partition_cmd = gridswarm::app::add_partition_command(app, partition_opt);
+  gridswarm::app::PowerFlowCliOptions powerflow_opt;
+  auto* powerflow_cmd = gridswarm::app::add_powerflow_command(app, powerflow_opt);
+  gridswarm::app::JobOptions job_opt;
+  auto* job_cmd = gridswarm::app::add_job_command(app, job_opt);
   gridswarm::runtime::RunOptions run_opt;
   auto* run_cmd =
       app.add_subcommand("run", "Run a study (under mpirun): feeders, agents and markets into one HDF5 file");
@@ -111,6 +120,14 @@ int run(int argc, char** argv) {
   run_cmd->add_option("-o,--output", run_opt.output, "Output HDF5 file (default: the study's [output] file)");
   run_cmd->add_option("--threads", run_opt.threads, "OpenMP threads per rank (default: the study's, else the cores)");
   run_cmd->add_flag("--quiet", run_opt.quiet, "No progress lines");
+  std::string checkpoint_every;
+  run_cmd->add_option(
+      "--checkpoint-every", checkpoint_every,
+      "Write a checkpoint every this much SIMULATED time (2h, 30min, 3600s, 1d; a multiple of the step)");
+  run_cmd->add_option("--checkpoint", run_opt.checkpoint,
+                      "Checkpoint file (default: the output with .ckpt.h5 for its extension, out.h5 -> out.ckpt.h5)");
+  run_cmd->add_option("--restart", run_opt.restart, "Continue from this checkpoint (any number of ranks)")
+      ->check(CLI::ExistingFile);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,9 +135,25 @@ int run(int argc, char** argv) {
     report(std::string(e.what()) + " (run 'gridswarm --help')");
     return exit_usage;
   }
-  if (run_cmd->parsed()) return gridswarm::app::run_command(run_opt);
+  if (run_cmd->parsed()) {
+    if (!checkpoint_every.empty()) {
+      const auto every = gridswarm::app::parse_sim_duration_s(checkpoint_every);
+      if (!every) {
+        report("--checkpoint-every: bad duration '" + checkpoint_every +
+               "' (expected e.g. 2h, 30min, 3600s, 1d) (run 'gridswarm --help')");
+        return exit_usage;
+      }
+      run_opt.checkpoint_every_s = *every;
+    }
+    return gridswarm::app::run_command(run_opt);
+  }
+  if (powerflow_cmd->parsed()) return gridswarm::app::run_powerflow_command(powerflow_opt);
   if (partition_cmd->parsed()) {
     gridswarm::app::run_partition(partition_opt, std::cout);
+    return 0;
+  }
+  if (job_cmd->parsed()) {
+    gridswarm::app::run_job(job_opt, std::cout, std::cerr);
     return 0;
   }
   if (app.got_subcommand("plan")) {
@@ -172,6 +205,8 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const gridswarm::app::NotConvergedError& e) {
     return fail(e, exit_not_converged);
+  } catch (const gridswarm::runtime::UsageError& e) {
+    return fail(e, exit_usage);
   } catch (const std::exception& e) {
     return fail(e, exit_error);
   }

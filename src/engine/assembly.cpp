@@ -1,6 +1,7 @@
 #include "engine/assembly.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace gridswarm::engine {
@@ -82,6 +83,19 @@ void Assembly::scale_yprim(int element, double factor) {
     if (e.slot[k] >= 0) values_[static_cast<size_t>(e.slot[k])] += next - e.y.a[k];
     e.y.a[k] = next;
   }
+  changed_ = true;
+}
+
+void Assembly::restore_yprim(int element, const std::vector<cplx>& a) {
+  auto& e = elements_.at(static_cast<size_t>(element));
+  if (a.size() != e.y.a.size()) throw std::length_error("Assembly::restore_yprim: size mismatch for " + e.label);
+  e.y.a = a;
+  changed_ = true;
+}
+
+void Assembly::restore_values(const std::vector<cplx>& values) {
+  if (values.size() != values_.size()) throw std::length_error("Assembly::restore_values: size mismatch");
+  values_ = values;
   changed_ = true;
 }
 

@@ -35,6 +35,11 @@ class Assembly {
   /// Scale an element's Yprim by a real factor (a load at a new multiplier: Yeq is linear in it), in place.
   void scale_yprim(int element, double factor);
 
+  /// Exact restore of a saved state (checkpoint): an element's Yprim entries and Y's values as they were, bypassing
+  /// the incremental Y += Yprim_new - Yprim_old, whose rounding depends on the history of changes. Sizes must match.
+  void restore_yprim(int element, const std::vector<cplx>& a);
+  void restore_values(const std::vector<cplx>& values);
+
   /// A copy with every load left out (for the zero-load solve of CalcVoltageBases).
   [[nodiscard]] Assembly without_loads() const;
 

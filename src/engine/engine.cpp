@@ -14,6 +14,7 @@
 #include "engine/primitives.hpp"
 #include "engine/regcontrol.hpp"
 #include "engine/topology.hpp"
+#include "util/bytes.hpp"
 #include "util/error.hpp"
 
 namespace gridswarm::engine {
@@ -853,6 +854,142 @@ void Engine::set_load_extra_kw(int load, double p_kw, double q_kvar) {
 SolveResult Engine::solve_prepared_step() {
   impl_->time_s += impl_->circuit.settings.stepsize_s;
   return impl_->solve_snap();
+}
+
+// ---- checkpoint state ---------------------------------------------------------------------------------------------
+
+namespace {
+/// Record tag and version: "GSE" + version 1.
+constexpr std::uint32_t kEngineStateTag = 0x47534501U;
+}  // namespace
+
+std::vector<std::uint8_t> Engine::export_state() const {
+  const auto& im = *impl_;
+  ByteWriter w;
+  w.put(kEngineStateTag);
+  // Shape of the model, checked on import.
+  w.put(static_cast<std::int64_t>(im.v.size()));
+  w.put(static_cast<std::int64_t>(im.loads.size()));
+  w.put(static_cast<std::int64_t>(im.circuit.transformers.size()));
+  w.put(static_cast<std::int64_t>(im.circuit.capacitors.size()));
+  w.put(static_cast<std::int64_t>(im.regs.size()));
+  w.put(static_cast<std::int64_t>(im.capctrls.size()));
+  w.put(static_cast<std::int64_t>(im.assembly.values().size()));
+  // Time, solution and the loop's flags.
+  w.put(im.time_s);
+  w.put(static_cast<std::int64_t>(im.queue_seq));
+  w.put(static_cast<std::uint8_t>(im.initialized ? 1 : 0));
+  w.put(static_cast<std::uint8_t>(im.y_rebuild_pending ? 1 : 0));
+  w.put_vector(im.v);
+  w.put_vector(im.vmag_saved);
+  for (const auto& ld : im.loads) {
+    w.put(ld.mult);
+    w.put(ld.mult_in_matrix);
+    w.put(ld.y_in_matrix);
+    w.put(ld.extra_p_w);
+    w.put(ld.extra_q_var);
+  }
+  for (const auto& tr : im.circuit.transformers) {
+    std::vector<double> taps;
+    for (const auto& wd : tr.windings) taps.push_back(wd.tap_pu);
+    w.put_vector(taps);
+  }
+  for (size_t c = 0; c < im.circuit.capacitors.size(); ++c) {
+    w.put_vector(im.circuit.capacitors[c].states);
+    w.put(static_cast<std::uint8_t>(im.cap_closed[c]));
+  }
+  for (const auto& r : im.regs) {
+    w.put(static_cast<std::uint8_t>(r.armed ? 1 : 0));
+    w.put(r.pending_pu);
+  }
+  for (const auto& c : im.capctrls) {
+    w.put(static_cast<std::uint8_t>(c.armed ? 1 : 0));
+    w.put(static_cast<std::int32_t>(c.pending));
+    w.put(c.last_open_s);
+  }
+  w.put(static_cast<std::int64_t>(im.queue.size()));
+  for (const auto& a : im.queue) {
+    w.put(a.time_s);
+    w.put(static_cast<std::int64_t>(a.seq));
+    w.put(static_cast<std::int32_t>(a.index));
+    w.put(static_cast<std::uint8_t>(a.cap ? 1 : 0));
+  }
+  // Y as accumulated, and the Yprims that controls and load multipliers change.
+  w.put_vector(im.assembly.values());
+  for (const auto& ld : im.loads) w.put_vector(im.assembly.element(ld.element).y.a);
+  for (const int e : im.transformer_elem) {
+    if (e >= 0) w.put_vector(im.assembly.element(e).y.a);
+  }
+  for (const int e : im.capacitor_elem) {
+    if (e >= 0) w.put_vector(im.assembly.element(e).y.a);
+  }
+  return w.take();
+}
+
+void Engine::import_state(std::span<const std::uint8_t> state) {
+  auto& im = *impl_;
+  ByteReader r(state, "engine state of '" + im.circuit.name + "'");
+  r.expect(r.get<std::uint32_t>(), kEngineStateTag, "record tag/version");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.v.size()), "nodes");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.loads.size()), "loads");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.circuit.transformers.size()), "transformers");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.circuit.capacitors.size()), "capacitors");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.regs.size()), "regulators");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.capctrls.size()), "capacitor controls");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.assembly.values().size()), "Y non-zeros");
+  im.time_s = r.get<double>();
+  im.queue_seq = static_cast<long>(r.get<std::int64_t>());
+  im.initialized = r.get<std::uint8_t>() != 0;
+  im.y_rebuild_pending = r.get<std::uint8_t>() != 0;
+  im.v = r.get_vector<cplx>(static_cast<std::int64_t>(im.v.size()));
+  im.vmag_saved = r.get_vector<double>(static_cast<std::int64_t>(im.v.size()));
+  for (auto& ld : im.loads) {
+    ld.mult = r.get<double>();
+    ld.mult_in_matrix = r.get<double>();
+    ld.y_in_matrix = r.get<cplx>();
+    ld.extra_p_w = r.get<double>();
+    ld.extra_q_var = r.get<double>();
+  }
+  for (auto& tr : im.circuit.transformers) {
+    const auto taps = r.get_vector<double>(static_cast<std::int64_t>(tr.windings.size()));
+    for (size_t k = 0; k < taps.size(); ++k) tr.windings[k].tap_pu = taps[k];
+  }
+  for (size_t c = 0; c < im.circuit.capacitors.size(); ++c) {
+    auto& cap = im.circuit.capacitors[c];
+    cap.states = r.get_vector<int>(static_cast<std::int64_t>(cap.states.size()));
+    im.cap_closed[c] = static_cast<char>(r.get<std::uint8_t>());
+  }
+  for (auto& rg : im.regs) {
+    rg.armed = r.get<std::uint8_t>() != 0;
+    rg.pending_pu = r.get<double>();
+  }
+  for (auto& c : im.capctrls) {
+    c.armed = r.get<std::uint8_t>() != 0;
+    c.pending = static_cast<CapAction>(r.get<std::int32_t>());
+    c.last_open_s = r.get<double>();
+  }
+  im.queue.resize(static_cast<size_t>(r.get<std::int64_t>()));
+  for (auto& a : im.queue) {
+    a.time_s = r.get<double>();
+    a.seq = static_cast<long>(r.get<std::int64_t>());
+    a.index = r.get<std::int32_t>();
+    a.cap = r.get<std::uint8_t>() != 0;
+  }
+  im.assembly.restore_values(r.get_vector<cplx>(static_cast<std::int64_t>(im.assembly.values().size())));
+  auto restore = [&](int e) {
+    im.assembly.restore_yprim(e, r.get_vector<cplx>(static_cast<std::int64_t>(im.assembly.element(e).y.a.size())));
+  };
+  for (const auto& ld : im.loads) restore(ld.element);
+  for (const int e : im.transformer_elem) {
+    if (e >= 0) restore(e);
+  }
+  for (const int e : im.capacitor_elem) {
+    if (e >= 0) restore(e);
+  }
+  r.expect_end();
+  // Y's values are marked changed: the next solve refactors them with the pivot order of the first factorisation,
+  // which reproduces the factors the exporting engine used (KLU's refactor is a function of values and pivots).
+  im.factored = false;
 }
 
 std::vector<NodeVoltage> Engine::node_voltages() const {

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <complex>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -105,6 +107,18 @@ class Engine {
   /// One time step with the per-load multipliers and extra demands as set: solve from the previous solution with
   /// controls active (as solve_step does, without touching the multipliers).
   SolveResult solve_prepared_step();
+
+  /// Checkpoint: everything the next solve depends on, as a versioned byte record (docs/checkpoint.md): time, node
+  /// voltages and |V| of the last iteration (VMagSaved: the start of the next iteration path), per-load multipliers
+  /// (present and the one its Yprim sits in Y at, with that admittance) and agents' extra demand, regulator taps,
+  /// capacitor step states and terminals, control-queue entries and control states, Y's values and the Yprims of
+  /// every element that can change (loads, transformers, capacitors) exactly as accumulated. The KLU factors are
+  /// not stored: refactoring the restored Y with the pivot order of the first factorisation gives the same bits.
+  [[nodiscard]] std::vector<std::uint8_t> export_state() const;
+  /// Restore export_state() of an engine built from the same feeder with the same settings (and factored once,
+  /// as every compiled engine is); the next step continues bit-identically to the exporting engine's. Throws Error
+  /// naming the feeder when the record does not fit this circuit.
+  void import_state(std::span<const std::uint8_t> state);
 
   /// Zero-load power flow and assignment of each bus's base voltage from Set VoltageBases (OpenDSS CalcVoltageBases).
   void calc_voltage_bases();

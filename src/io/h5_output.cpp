@@ -1,6 +1,6 @@
-// Parallel HDF5 output (docs/output.md). The one place that includes hdf5.h: every HDF5 call goes through check()
-// or check_id(), which turn a negative return into gridswarm::Error naming the file, the object path and the
-// operation, with HDF5's innermost error message (its automatic stack printing is switched off).
+// Parallel HDF5 output (docs/output.md). src/io is the one layer that includes hdf5.h: every HDF5 call goes through
+// check() or check_id() (on io/h5_handle.hpp), which turn a negative return into gridswarm::Error naming the file, the
+// object path and the operation, with HDF5's innermost error message (its automatic stack printing is switched off).
 //
 // Collective discipline: HDF5 requires every rank to make the same metadata calls (create, attribute write) with the
 // same arguments, so values that only rank 0 is trusted to hold are broadcast first, and argument checks that could
@@ -12,11 +12,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "io/h5_handle.hpp"
 #include "util/error.hpp"
 
 namespace gridswarm::io {
@@ -28,21 +30,10 @@ constexpr std::int64_t kMaxChunkColumns = 1024;
 constexpr unsigned kDeflateLevel = 4;
 constexpr const char* kRowsWrittenAttr = "rows_written";
 
-/// The innermost message of HDF5's current error stack (e.g. "unable to open file: ... No such file or
-/// directory"), then clears the stack.
-std::string hdf5_error_message() {
-  std::string innermost;
-  auto walk = [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
-    if (err->desc != nullptr && err->desc[0] != '\0') *static_cast<std::string*>(out) = err->desc;
-    return 0;
-  };
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk, &innermost);
-  H5Eclear2(H5E_DEFAULT);
-  return innermost.empty() ? "no HDF5 error detail" : innermost;
-}
+using h5::Hid;
 
 [[noreturn]] void fail(const std::string& where, const std::string& operation) {
-  throw Error("HDF5 output " + where + ": " + operation + " failed: " + hdf5_error_message());
+  h5::fail("HDF5 output " + where, operation);
 }
 
 hid_t check_id(hid_t id, const std::string& where, const char* operation) {
@@ -53,43 +44,6 @@ hid_t check_id(hid_t id, const std::string& where, const char* operation) {
 void check(herr_t status, const std::string& where, const char* operation) {
   if (status < 0) fail(where, operation);
 }
-
-/// Owns one HDF5 identifier and closes it with the matching H5?close.
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  ~Hid() { reset(); }
-  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), closer_(o.closer_) {}
-  Hid& operator=(Hid&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, H5I_INVALID_HID);
-      closer_ = o.closer_;
-    }
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-
-  [[nodiscard]] hid_t get() const { return id_; }
-  /// Close now and report failure (the destructor cannot).
-  [[nodiscard]] herr_t close() {
-    herr_t status = 0;
-    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
-    id_ = H5I_INVALID_HID;
-    return status;
-  }
-
- private:
-  void reset() {
-    if (id_ >= 0 && closer_ != nullptr) closer_(id_);
-    id_ = H5I_INVALID_HID;
-  }
-  hid_t id_ = H5I_INVALID_HID;
-  Closer closer_ = nullptr;
-};
 
 Hid make_plist(hid_t cls, const std::string& where) { return {check_id(H5Pcreate(cls), where, "H5Pcreate"), H5Pclose}; }
 
@@ -248,6 +202,7 @@ struct H5Output::Impl {
   Hid dxpl;  ///< collective transfer
   std::vector<Series> series;
   bool closed = false;
+  std::int64_t resume_row = -1;  ///< >= 0: a reopened file (restart)
 
   [[nodiscard]] std::string at(const std::string& path) const { return where + " " + path; }
 
@@ -278,6 +233,35 @@ struct H5Output::Impl {
       }
     }
     return {check_id(H5Oopen(file.get(), path.c_str(), H5P_DEFAULT), at(path), "H5Oopen"), H5Oclose};
+  }
+
+  /// Delete `path` if the file has it (a reopened file being rewritten). Collective.
+  void remove_if_exists(const std::string& path) const {
+    const std::size_t slash = path.rfind('/');
+    const std::string parent = slash == 0 ? "/" : path.substr(0, slash);
+    if (parent != "/") {
+      const htri_t p = H5Lexists(file.get(), parent.c_str(), H5P_DEFAULT);
+      check(p, at(parent), "H5Lexists");
+      if (p == 0) return;
+    }
+    const htri_t e = H5Lexists(file.get(), path.c_str(), H5P_DEFAULT);
+    check(e, at(path), "H5Lexists");
+    if (e > 0) check(H5Ldelete(file.get(), path.c_str(), H5P_DEFAULT), at(path), "H5Ldelete");
+  }
+
+  /// Open an existing series of a reopened file; its shape must be [total_steps x columns].
+  [[nodiscard]] Hid open_series(const std::string& path, std::int64_t columns) const {
+    Hid dataset{check_id(H5Dopen2(file.get(), path.c_str(), H5P_DEFAULT), at(path), "H5Dopen2 (reopened output)"),
+                H5Dclose};
+    Hid space{check_id(H5Dget_space(dataset.get()), at(path), "H5Dget_space"), H5Sclose};
+    hsize_t dims[2] = {0, 0};
+    if (H5Sget_simple_extent_ndims(space.get()) != 2 || H5Sget_simple_extent_dims(space.get(), dims, nullptr) != 2 ||
+        dims[0] != static_cast<hsize_t>(total_steps) || dims[1] != static_cast<hsize_t>(columns)) {
+      throw Error("HDF5 output " + at(path) + ": the reopened series is " + std::to_string(dims[0]) + " x " +
+                  std::to_string(dims[1]) + ", expected " + std::to_string(total_steps) + " x " +
+                  std::to_string(columns));
+    }
+    return dataset;
   }
 
   /// Store each series' rows_written (max over ranks) where it changed. Collective.
@@ -320,7 +304,8 @@ struct H5Output::Impl {
   }
 };
 
-H5Output::H5Output(MPI_Comm comm, const std::filesystem::path& final_path, std::int64_t total_steps)
+H5Output::H5Output(MPI_Comm comm, const std::filesystem::path& final_path, std::int64_t total_steps,
+                   std::int64_t resume_row)
     : impl_(std::make_unique<Impl>()) {
   Impl& d = *impl_;
   d.comm = comm;
@@ -328,9 +313,24 @@ H5Output::H5Output(MPI_Comm comm, const std::filesystem::path& final_path, std::
   d.final_path = final_path;
   d.tmp_path = final_path;
   d.tmp_path += ".tmp";
-  d.where = "'" + d.tmp_path.string() + "'";
+  d.where = std::string("'").append(d.tmp_path.string()).append("'");
   d.total_steps = total_steps;
+  d.resume_row = resume_row;
   if (total_steps < 0) throw Error("HDF5 output " + d.where + ": negative total_steps " + std::to_string(total_steps));
+  if (resume_row > total_steps) {
+    throw Error("HDF5 output " + d.where + ": resume row " + std::to_string(resume_row) + " beyond " +
+                std::to_string(total_steps) + " steps");
+  }
+  // Ranks agree on whether the file to reopen exists before the collective open (a clear message, not a hang).
+  if (resume_row >= 0) {
+    int missing = d.rank == 0 && !std::filesystem::exists(d.tmp_path) ? 1 : 0;
+    MPI_Bcast(&missing, 1, MPI_INT, 0, comm);
+    if (missing != 0) {
+      throw Error(
+          "HDF5 output " + d.where + ": cannot continue the output: the file does not exist" +
+          (std::filesystem::exists(final_path) ? " ('" + final_path.string() + "' does: that run finished)" : ""));
+    }
+  }
   // Errors become exceptions with HDF5's message; do not let HDF5 also print its stack on every rank.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 
@@ -339,9 +339,15 @@ H5Output::H5Output(MPI_Comm comm, const std::filesystem::path& final_path, std::
   // Metadata written collectively (one aggregated write) rather than by rank 0 alone; the matching
   // H5Pset_all_coll_metadata_ops is silently ignored by HDF5 1.10.5-1.10.8 (../shared/notes/hpc-stack.md).
   check(H5Pset_coll_metadata_write(d.fapl.get(), 1), d.where, "H5Pset_coll_metadata_write");
-  d.file = Hid{check_id(H5Fcreate(d.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, d.fapl.get()), d.where,
-                        "H5Fcreate (create the file)"),
-               H5Fclose};
+  if (resume_row >= 0) {
+    d.file = Hid{check_id(H5Fopen(d.tmp_path.c_str(), H5F_ACC_RDWR, d.fapl.get()), d.where,
+                          "H5Fopen (reopen the output of the run being restarted)"),
+                 H5Fclose};
+  } else {
+    d.file = Hid{check_id(H5Fcreate(d.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, d.fapl.get()), d.where,
+                          "H5Fcreate (create the file)"),
+                 H5Fclose};
+  }
   d.dxpl = make_plist(H5P_DATASET_XFER, d.where);
   check(H5Pset_dxpl_mpio(d.dxpl.get(), H5FD_MPIO_COLLECTIVE), d.where, "H5Pset_dxpl_mpio");
 }
@@ -360,6 +366,19 @@ int H5Output::define_series(const std::string& path, std::int64_t columns, const
   if (columns < 0 || chunk_rows < 1) {
     throw Error("HDF5 output " + d.at(path) + ": bad series shape (columns " + std::to_string(columns) +
                 ", chunk_rows " + std::to_string(chunk_rows) + ")");
+  }
+  if (d.resume_row >= 0) {
+    Series s;
+    s.path = path;
+    s.columns = columns;
+    s.integer = integer;
+    s.dataset = d.open_series(path, columns);
+    // Rows from resume_row on are written again; until then the file claims only the rows the checkpoint vouches for.
+    s.rows_written = d.resume_row;
+    s.rows_written_attr = d.resume_row;
+    write_attribute(s.dataset.get(), d.at(path), kRowsWrittenAttr, H5T_STD_I64LE, H5T_NATIVE_INT64, &d.resume_row);
+    d.series.push_back(std::move(s));
+    return static_cast<int>(d.series.size()) - 1;
   }
   Hid space = make_space({static_cast<hsize_t>(d.total_steps), static_cast<hsize_t>(columns)}, d.at(path));
   Hid dcpl = d.series_dcpl(path, columns, chunk_rows);
@@ -430,6 +449,7 @@ void H5Output::write_vector(const std::string& path, std::span<const double> val
   const std::string at = d.at(path);
   auto n = static_cast<std::uint64_t>(values.size());
   MPI_Bcast(&n, 1, MPI_UINT64_T, 0, d.comm);
+  d.remove_if_exists(path);
   Hid space = make_space({static_cast<hsize_t>(n)}, at);
   Hid dcpl = make_plist(H5P_DATASET_CREATE, at);
   check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), at, "H5Pset_fill_time");
@@ -457,6 +477,7 @@ void H5Output::write_text(const std::string& path, const std::string& text) {
   Impl& d = *impl_;
   const std::string at = d.at(path);
   const std::string value = bcast_string(d.comm, text);
+  d.remove_if_exists(path);
   Hid type = make_string_type(value.size(), at);
   Hid space{check_id(H5Screate(H5S_SCALAR), at, "H5Screate"), H5Sclose};
   Hid lcpl = d.make_lcpl(path);
@@ -491,6 +512,16 @@ void H5Output::flush() {
   Impl& d = *impl_;
   d.update_rows_written();
   check(H5Fflush(d.file.get(), H5F_SCOPE_GLOBAL), d.where, "H5Fflush");
+}
+
+void H5Output::close_incomplete() {
+  Impl& d = *impl_;
+  if (d.closed) return;
+  d.closed = true;
+  d.update_rows_written();
+  check(H5Fflush(d.file.get(), H5F_SCOPE_GLOBAL), d.where, "H5Fflush");
+  d.close_handles();
+  MPI_Barrier(d.comm);
 }
 
 void H5Output::close() {

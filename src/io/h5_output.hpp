@@ -1,5 +1,5 @@
-// The run's output: one HDF5 file written collectively by all ranks with parallel HDF5 (the only place that
-// includes hdf5.h). Layout in docs/output.md.
+// The run's output: one HDF5 file written collectively by all ranks with parallel HDF5 (src/io is the only layer
+// that includes hdf5.h). Layout in docs/output.md.
 //
 // Time series are 2-D datasets [steps x columns], columns = global ids (feeders, DSOs), so what a rank writes is
 // independent of the decomposition: each rank writes the rows of an output interval for the columns it owns, all
@@ -21,8 +21,12 @@ namespace gridswarm::io {
 
 class H5Output {
  public:
-  /// Create `final_path`.tmp on all ranks of `comm` for a run of `total_steps` rows.
-  H5Output(MPI_Comm comm, const std::filesystem::path& final_path, std::int64_t total_steps);
+  /// Create `final_path`.tmp on all ranks of `comm` for a run of `total_steps` rows. With `resume_row` >= 0 (a
+  /// restarted run, docs/checkpoint.md) the existing `final_path`.tmp is reopened instead: define_series then opens
+  /// the series (which must have the same shape), stores rows_written = resume_row, and rows from resume_row on are
+  /// written again. Throws Error (on every rank) when the file to reopen is missing.
+  H5Output(MPI_Comm comm, const std::filesystem::path& final_path, std::int64_t total_steps,
+           std::int64_t resume_row = -1);
   ~H5Output();  ///< closes (collectively) if close() was not called; never throws
   H5Output(const H5Output&) = delete;
   H5Output& operator=(const H5Output&) = delete;
@@ -37,7 +41,8 @@ class H5Output {
   void write_rows(int series, std::int64_t row0, std::int64_t nrows, std::span<const std::int64_t> columns,
                   std::span<const double> data);
 
-  /// A 1-D dataset whose values rank 0 provides (others pass their copy or an empty span).
+  /// A 1-D dataset whose values rank 0 provides (others pass their copy or an empty span). An existing dataset of
+  /// that name (a reopened file) is replaced; so is an existing text dataset in write_text.
   void write_vector(const std::string& path, std::span<const double> values, const std::string& units,
                     const std::string& description);
   /// A string dataset / attribute (rank 0's value is written).
@@ -49,6 +54,9 @@ class H5Output {
   void flush();
   /// Close and rename "<name>.tmp" to the final name (rank 0 renames after all ranks closed). Collective.
   void close();
+  /// Flush and close without renaming: the run stops at a checkpoint and "<name>.tmp" stays for the restart.
+  /// Collective.
+  void close_incomplete();
 
  private:
   struct Impl;

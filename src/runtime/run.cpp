@@ -7,19 +7,24 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agents/bids.hpp"
 #include "agents/cycle.hpp"
 #include "agents/population.hpp"
+#include "agents/state.hpp"
 #include "agents/weather/tmy3.hpp"
 #include "engine/engine.hpp"
+#include "io/checkpoint.hpp"
 #include "io/h5_output.hpp"
 #include "market/bid_curve.hpp"
 #include "market/retail_auction.hpp"
@@ -55,6 +60,8 @@ struct LocalFeeder {
   double unresponsive_kw = 0.0;         // base load share at its scale
   double pv_kw = 0.0;
   double cost = 1.0;
+  double busy_s = 0.0;       // engine + agent compute time, summed over the run (/run/feeder_busy_s)
+  std::vector<double> rows;  // output rows not yet written, [row][series] (kFeederSeries per row)
   // Metrics of the present step.
   double p_kw = 0, q_kvar = 0, v_min = 0, v_max = 0, losses_kw = 0;
   int outside = 0, iterations = 0, converged = 0;
@@ -178,6 +185,344 @@ std::string hostname() {
   return buf;
 }
 
+/// Output datasets of the feeder time series (the order of the Series enum) and their attributes.
+constexpr const char* kFeederNames[kFeederSeries] = {"/feeders/substation_p_kw",
+                                                     "/feeders/substation_q_kvar",
+                                                     "/feeders/v_min_pu",
+                                                     "/feeders/v_max_pu",
+                                                     "/feeders/losses_kw",
+                                                     "/feeders/nodes_outside_band",
+                                                     "/feeders/iterations",
+                                                     "/feeders/converged",
+                                                     "/feeders/agents/hvac_kw",
+                                                     "/feeders/agents/waterheater_kw",
+                                                     "/feeders/agents/battery_kw",
+                                                     "/feeders/agents/ev_kw",
+                                                     "/feeders/agents/pv_kw",
+                                                     "/feeders/agents/hvac_flex_kw",
+                                                     "/feeders/agents/waterheater_flex_kw",
+                                                     "/feeders/agents/battery_flex_kw",
+                                                     "/feeders/agents/ev_flex_kw"};
+constexpr const char* kFeederUnits[kFeederSeries] = {"kW", "kvar", "pu", "pu", "kW", "1",  "1",  "1", "kW",
+                                                     "kW", "kW",   "kW", "kW", "kW", "kW", "kW", "kW"};
+constexpr const char* kFeederDesc[kFeederSeries] = {"power into the feeder at the substation (source terminal)",
+                                                    "reactive power into the feeder",
+                                                    "lowest node voltage (nodes above 0.1 pu)",
+                                                    "highest node voltage",
+                                                    "series losses (lines, transformers)",
+                                                    "nodes outside 0.95-1.05 pu",
+                                                    "power-flow iterations (summed over control iterations)",
+                                                    "1 if the power flow converged",
+                                                    "HVAC agents' dispatched power",
+                                                    "water heater agents' dispatched power",
+                                                    "battery agents' dispatched power (negative = discharging)",
+                                                    "EV agents' dispatched power",
+                                                    "rooftop PV output (negative = generation)",
+                                                    "HVAC flexibility offered (max - min bid quantity)",
+                                                    "water heater flexibility offered",
+                                                    "battery flexibility offered",
+                                                    "EV flexibility offered"};
+
+/// Handles of the time series in the output file.
+struct OutputSeries {
+  std::array<int, kFeederSeries> feeder{};
+  std::array<int, 3> dso{};  // price, quantity, congestion state
+};
+
+/// Define (or, in a reopened file, open) every time series. Collective.
+OutputSeries define_outputs(io::H5Output& out, int nfeeders, int ndsos, int interval) {
+  OutputSeries h;
+  for (int s = 0; s < kFeederSeries; ++s) {
+    const bool integer = s == kOutside || s == kIter || s == kConv;
+    h.feeder[static_cast<size_t>(s)] =
+        out.define_series(kFeederNames[s], nfeeders, kFeederUnits[s], kFeederDesc[s], integer, interval);
+  }
+  h.dso[0] = out.define_series("/dsos/price_usd_per_mwh", ndsos, "USD/MWh", "cleared retail price", false, interval);
+  h.dso[1] =
+      out.define_series("/dsos/quantity_kw", ndsos, "kW", "cleared quantity (substation net import)", false, interval);
+  h.dso[2] = out.define_series("/dsos/congestion_state", ndsos, "1",
+                               "0 uncongested, 1 congested, 2 capped, 3 backfeed limited, 4 floored", true, interval);
+  return h;
+}
+
+/// The time axis, per-feeder constants and the study text (a new file only). Collective.
+void write_constants(io::H5Output& out, const StudySpec& study, const std::vector<FeederInstance>& feeders) {
+  const std::int64_t steps = study.steps();
+  std::vector<double> t(static_cast<size_t>(steps));
+  for (std::int64_t k = 0; k < steps; ++k)
+    t[static_cast<size_t>(k)] = static_cast<double>(study.start_s + k * study.step_s);
+  out.write_vector("/time/seconds", t, "s", "start of each step, seconds after January 1 00:00 local standard time");
+  std::vector<double> fdso(feeders.size()), fscale(feeders.size());
+  for (const auto& f : feeders) {
+    fdso[static_cast<size_t>(f.id)] = f.dso;
+    fscale[static_cast<size_t>(f.id)] = f.load_scale;
+  }
+  out.write_vector("/feeders/dso", fdso, "1", "DSO index of each feeder column");
+  out.write_vector("/feeders/load_scale", fscale, "1", "load scale of each feeder copy");
+  out.write_text("/study/text", study.text);
+  out.set_attribute("/study/text", "file", study.file.string());
+}
+
+/// Which DSOs this rank clears (it owns some of their feeders) and whose output columns it writes (it is the lowest
+/// such rank). A DSO is cleared identically on every rank that clears it, from all its bids.
+struct DsoOwnership {
+  std::vector<char> cleared_here;
+  std::vector<std::int64_t> written_here;
+};
+
+DsoOwnership dso_ownership(const std::vector<FeederInstance>& feeders, const partition::Assignment& part, int ndsos,
+                           int rank, int nranks) {
+  DsoOwnership o;
+  std::vector<int> lead(static_cast<size_t>(ndsos), nranks);
+  o.cleared_here.assign(static_cast<size_t>(ndsos), 0);
+  for (const auto& f : feeders) {
+    const int r = part.rank_of_feeder[static_cast<size_t>(f.id)];
+    lead[static_cast<size_t>(f.dso)] = std::min(lead[static_cast<size_t>(f.dso)], r);
+    if (r == rank) o.cleared_here[static_cast<size_t>(f.dso)] = 1;
+  }
+  for (int d = 0; d < ndsos; ++d) {
+    if (lead[static_cast<size_t>(d)] == rank) o.written_here.push_back(d);
+  }
+  return o;
+}
+
+/// Write the buffered rows [row0, row0 + nrows) of this rank's feeders and DSOs, one collective write per series,
+/// and empty the buffers. `block` is scratch.
+void write_buffered_rows(io::H5Output& out, const OutputSeries& h, std::int64_t row0, std::int64_t nrows,
+                         std::vector<LocalFeeder>& local, const std::vector<std::int64_t>& feeder_cols,
+                         const std::vector<std::int64_t>& dso_cols, std::vector<std::vector<double>>& dso_rows,
+                         std::vector<double>& block) {
+  for (int s = 0; s < kFeederSeries; ++s) {
+    block.clear();
+    for (std::int64_t r = 0; r < nrows; ++r) {
+      for (const auto& lf : local) block.push_back(lf.rows[static_cast<size_t>(r * kFeederSeries + s)]);
+    }
+    out.write_rows(h.feeder[static_cast<size_t>(s)], row0, nrows, feeder_cols, block);
+  }
+  for (int s = 0; s < 3; ++s) {
+    block.clear();
+    for (std::int64_t r = 0; r < nrows; ++r) {
+      for (const std::int64_t d : dso_cols)
+        block.push_back(dso_rows[static_cast<size_t>(d)][static_cast<size_t>(r * 3 + s)]);
+    }
+    out.write_rows(h.dso[static_cast<size_t>(s)], row0, nrows, dso_cols, block);
+  }
+  for (auto& lf : local) lf.rows.clear();
+  for (auto& rows : dso_rows) rows.clear();
+}
+
+/// Element-wise sum over ranks of a vector in which every entry has exactly one non-zero contributor (exact).
+std::vector<double> sum_over_ranks(MPI_Comm comm, const std::vector<double>& v) {
+  std::vector<double> out(v.size());
+  MPI_Allreduce(v.data(), out.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM, comm);
+  return out;
+}
+
+/// /run: everything that depends on the machine and the decomposition (docs/output.md). Collective.
+void write_run_datasets(MPI_Comm comm, io::H5Output& out, const Timers& tm, const std::vector<LocalFeeder>& local,
+                        const partition::Assignment& part, int nfeeders, int threads, double wall,
+                        const std::string& allocator, std::int64_t first_step) {
+  int nranks = 1;
+  MPI_Comm_size(comm, &nranks);
+  std::array<double, 6> mine = {tm.engine, tm.agents, tm.market, tm.io, tm.wait, static_cast<double>(local.size())};
+  std::vector<double> all(static_cast<size_t>(6 * nranks));
+  MPI_Gather(mine.data(), 6, MPI_DOUBLE, all.data(), 6, MPI_DOUBLE, 0, comm);
+  out.write_vector("/run/rank_times_s", all, "s",
+                   "per rank: engine, agents, market, io, wait seconds, feeders owned (rank-major, 6 per rank)");
+  std::vector<double> rof(part.rank_of_feeder.begin(), part.rank_of_feeder.end());
+  out.write_vector("/run/rank_of_feeder", rof, "1", "rank that owned each feeder");
+  std::vector<double> busy(static_cast<size_t>(nfeeders), 0.0);
+  for (const auto& lf : local) busy[static_cast<size_t>(lf.inst.id)] = lf.busy_s;
+  out.write_vector("/run/feeder_busy_s", sum_over_ranks(comm, busy), "s",
+                   "per feeder: engine solve and agent compute seconds, summed over the run (all restarts)");
+  out.set_attribute("/run/rank_times_s", "ranks", static_cast<double>(nranks));
+  out.set_attribute("/run/rank_times_s", "threads_per_rank", static_cast<double>(threads));
+  out.set_attribute("/run/rank_times_s", "wall_s", wall);
+  out.set_attribute("/run/rank_times_s", "predicted_imbalance", part.imbalance());
+  out.set_attribute("/run/rank_times_s", "host", hostname());
+  out.set_attribute("/run/rank_times_s", "allocator", allocator);
+  out.set_attribute("/run/rank_times_s", "version", "gridswarm 0.1.0");
+  out.set_attribute("/run/rank_times_s", "first_step", static_cast<double>(first_step));
+}
+
+/// Day-ahead forecasts of the last re-plan and the bid spread derived from them (they persist between re-plans).
+struct Forecast {
+  std::vector<double> price = std::vector<double>(agents::kPlanHorizon);
+  std::vector<double> t_out = std::vector<double>(agents::kPlanHorizon);
+  std::vector<double> ghi = std::vector<double>(agents::kPlanHorizon);
+  double spread = 0.0;
+};
+
+/// Buffer this step's metrics of a feeder as one output row (the order of the Series enum).
+void buffer_row(LocalFeeder& f) {
+  const double row[kFeederSeries] = {f.p_kw,
+                                     f.q_kvar,
+                                     f.v_min,
+                                     f.v_max,
+                                     f.losses_kw,
+                                     static_cast<double>(f.outside),
+                                     static_cast<double>(f.iterations),
+                                     static_cast<double>(f.converged),
+                                     f.type_power_kw[0],
+                                     f.type_power_kw[1],
+                                     f.type_power_kw[2],
+                                     f.type_power_kw[3],
+                                     f.type_power_kw[4],
+                                     f.type_flex_kw[0],
+                                     f.type_flex_kw[1],
+                                     f.type_flex_kw[2],
+                                     f.type_flex_kw[3]};
+  f.rows.insert(f.rows.end(), row, row + kFeederSeries);
+}
+
+std::vector<std::uint8_t> as_bytes(const std::vector<double>& v) {
+  std::vector<std::uint8_t> b(v.size() * sizeof(double));
+  if (!v.empty()) std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+std::vector<double> as_doubles(const std::vector<std::uint8_t>& b, size_t expected, const std::string& what) {
+  if (b.size() != expected * sizeof(double)) {
+    throw Error(what + ": " + std::to_string(b.size()) + " bytes, expected " + std::to_string(expected) + " values");
+  }
+  std::vector<double> v(expected);
+  if (expected > 0) std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+/// What a checkpoint is taken from: the loop's state at the boundary before step `next_step`.
+struct CheckpointSource {
+  const StudySpec* study = nullptr;
+  std::filesystem::path output;
+  std::int64_t next_step = 0, rows_written = 0;
+  int nfeeders = 0, ndsos = 0, threads = 1;
+  const Forecast* forecast = nullptr;
+  long nonconverged = 0;                                   // this rank's count
+  const std::vector<std::int64_t>* my_dso_cols = nullptr;  // DSOs whose output columns this rank writes
+  const std::vector<std::vector<double>>* dso_rows = nullptr;
+};
+
+/// Write the checkpoint (collective): globals on rank 0, engine, agent and buffered-row records of this rank's
+/// feeders, buffered DSO rows of the DSOs it writes, all by global id. Records are exported in threads.
+void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, const CheckpointSource& src,
+                          std::vector<LocalFeeder>& local) {
+  int nranks = 1;
+  MPI_Comm_size(comm, &nranks);
+  io::KeyedRecords engine{"feeders/engine", src.nfeeders, {}, {}};
+  io::KeyedRecords agent{"feeders/agents", src.nfeeders, {}, {}};
+  io::KeyedRecords rows{"feeders/rows", src.nfeeders, {}, {}};
+  io::KeyedRecords dso{"dsos/rows", src.ndsos, {}, {}};
+  const auto n = static_cast<long>(local.size());
+  engine.records.resize(local.size());
+  agent.records.resize(local.size());
+#pragma omp parallel for num_threads(src.threads) schedule(dynamic, 1)
+  for (long i = 0; i < n; ++i) {
+    const auto& lf = local[static_cast<size_t>(i)];
+    engine.records[static_cast<size_t>(i)] = lf.engine->export_state();
+    agent.records[static_cast<size_t>(i)] = agents::export_state(lf.agents);
+  }
+  std::vector<double> busy(static_cast<size_t>(src.nfeeders), 0.0);
+  for (const auto& lf : local) {
+    engine.ids.push_back(lf.inst.id);
+    agent.ids.push_back(lf.inst.id);
+    rows.ids.push_back(lf.inst.id);
+    rows.records.push_back(as_bytes(lf.rows));
+    busy[static_cast<size_t>(lf.inst.id)] = lf.busy_s;
+  }
+  for (const std::int64_t d : *src.my_dso_cols) {
+    dso.ids.push_back(d);
+    dso.records.push_back(as_bytes((*src.dso_rows)[static_cast<size_t>(d)]));
+  }
+  long nonconverged = 0;
+  MPI_Allreduce(&src.nonconverged, &nonconverged, 1, MPI_LONG, MPI_SUM, comm);
+  const Forecast& fc = *src.forecast;
+  std::vector<double> forecast = fc.price;
+  forecast.insert(forecast.end(), fc.t_out.begin(), fc.t_out.end());
+  forecast.insert(forecast.end(), fc.ghi.begin(), fc.ghi.end());
+  const std::vector<io::NamedVector> globals = {{"spread_usd_per_mwh", {fc.spread}},
+                                                {"forecast_price_t_out_ghi", forecast},
+                                                {"nonconverged", {static_cast<double>(nonconverged)}},
+                                                {"feeder_busy_s", sum_over_ranks(comm, busy)}};
+  io::CheckpointInfo info;
+  info.next_step = src.next_step;
+  info.rows_written = src.rows_written;
+  info.study_text = src.study->text;
+  info.output = std::filesystem::absolute(src.output).string();
+  info.ranks = nranks;
+  io::write_checkpoint(comm, path, info, globals, {engine, agent, rows, dso});
+}
+
+/// Refuse a checkpoint of another study (or of a changed study file): its text must be the study's text.
+void check_same_study(const io::CheckpointReader& ckpt, const StudySpec& study, const std::filesystem::path& path,
+                      std::int64_t steps) {
+  const auto& info = ckpt.info();
+  if (info.study_text != study.text) {
+    char hashes[80];
+    std::snprintf(hashes, sizeof hashes, "study hash %016llx in the checkpoint, %016llx here",
+                  static_cast<unsigned long long>(io::text_hash(info.study_text)),
+                  static_cast<unsigned long long>(io::text_hash(study.text)));
+    throw Error("--restart " + path.string() +
+                ": the checkpoint was written for another study or an edited study file (" + hashes +
+                "); restart with the study file it was written for, unchanged");
+  }
+  if (info.next_step < 0 || info.next_step > steps || info.rows_written < 0 || info.rows_written > info.next_step) {
+    throw Error("--restart " + path.string() + ": step " + std::to_string(info.next_step) + " / rows " +
+                std::to_string(info.rows_written) + " do not fit a study of " + std::to_string(steps) + " steps");
+  }
+}
+
+/// Restore this rank's feeders, the DSO rows it writes, the forecasts and counters from a checkpoint (rank-local
+/// reads). `nonconverged` gets the run's total on rank 0 and 0 elsewhere (it is summed over ranks at the end).
+void restore_run(const io::CheckpointReader& ckpt, std::vector<LocalFeeder>& local, int nfeeders,
+                 const std::vector<std::int64_t>& my_dso_cols, std::vector<std::vector<double>>& dso_rows, Forecast& fc,
+                 long& nonconverged, int rank) {
+  const auto& info = ckpt.info();
+  if (ckpt.count("feeders/engine") != nfeeders) {
+    throw Error("--restart: the checkpoint holds " + std::to_string(ckpt.count("feeders/engine")) +
+                " feeders, the study " + std::to_string(nfeeders));
+  }
+  const auto buffered = static_cast<size_t>(info.next_step - info.rows_written);
+  const std::vector<double> busy = ckpt.vector("feeder_busy_s");
+  for (auto& lf : local) {
+    lf.engine->import_state(ckpt.record("feeders/engine", lf.inst.id));
+    agents::import_state(lf.agents, ckpt.record("feeders/agents", lf.inst.id));
+    lf.rows = as_doubles(ckpt.record("feeders/rows", lf.inst.id), buffered * kFeederSeries,
+                         "checkpoint rows of feeder " + lf.inst.name);
+    lf.busy_s = busy.at(static_cast<size_t>(lf.inst.id));
+  }
+  for (const std::int64_t d : my_dso_cols) {
+    dso_rows[static_cast<size_t>(d)] =
+        as_doubles(ckpt.record("dsos/rows", d), buffered * 3, "checkpoint rows of DSO " + std::to_string(d));
+  }
+  const std::vector<double> f = ckpt.vector("forecast_price_t_out_ghi");
+  const auto h = static_cast<size_t>(agents::kPlanHorizon);
+  if (f.size() != 3 * h) throw Error("--restart: checkpoint forecast has " + std::to_string(f.size()) + " values");
+  fc.price.assign(f.begin(), f.begin() + static_cast<long>(h));
+  fc.t_out.assign(f.begin() + static_cast<long>(h), f.begin() + static_cast<long>(2 * h));
+  fc.ghi.assign(f.begin() + static_cast<long>(2 * h), f.end());
+  fc.spread = ckpt.vector("spread_usd_per_mwh").at(0);
+  nonconverged = rank == 0 ? static_cast<long>(ckpt.vector("nonconverged").at(0)) : 0;
+}
+
+/// True on every rank when the stop flag is set on any rank (a signal reaches the ranks at different times).
+bool stop_agreed(MPI_Comm comm, const volatile std::sig_atomic_t* flag) {
+  int local = flag != nullptr && *flag != 0 ? 1 : 0;
+  int any = 0;
+  MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, comm);
+  return any != 0;
+}
+
+/// Test hooks (tests/runtime/run/checkpoint.sh), read from the environment: after step N rank 0
+///   GRIDSWARM_TEST_KILL_AFTER_STEP=N      kills itself with SIGKILL (an abrupt end between checkpoints);
+///   GRIDSWARM_TEST_SIGNAL_PARENT_AFTER_STEP=N  sends SIGUSR1 to its parent, mpirun, which forwards it to every rank
+///                                         (the path of Slurm's warning signal, at a known point of the run);
+///   GRIDSWARM_TEST_STEP_SLEEP_MS=M        sleeps M ms after every step (a run slow enough for a test to signal it
+///                                         from outside while it is under way, however fast the machine).
+std::int64_t test_hook_step(const char* name) {
+  const char* e = std::getenv(name);
+  return e != nullptr && *e != '\0' ? std::atoll(e) : -1;
+}
+
 }  // namespace
 
 RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
@@ -188,6 +533,17 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
 
   // ---- Study, groups, feeders, partition: identical on every rank. ----
   const StudySpec study = load_study(options.study);
+  const std::int64_t steps = study.steps();
+  if (options.checkpoint_every_s < 0 || options.checkpoint_every_s % study.step_s != 0) {
+    throw UsageError("--checkpoint-every: must be a multiple of the study's step (" + std::to_string(study.step_s) +
+                     " s), got " + std::to_string(options.checkpoint_every_s) + " s");
+  }
+  // A restart reads its checkpoint first (every rank, rank-local) and refuses another study before building.
+  std::optional<io::CheckpointReader> ckpt;
+  if (!options.restart.empty()) {
+    ckpt.emplace(options.restart);
+    check_same_study(*ckpt, study, options.restart, steps);
+  }
   const std::vector<GroupCostInfo> groups = group_costs(study);
   std::vector<long> customers_of_group;
   for (const auto& g : groups) customers_of_group.push_back(g.customers);
@@ -195,12 +551,19 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const int nfeeders = static_cast<int>(feeders.size());
   const int ndsos = static_cast<int>(study.dsos.size());
   const std::vector<partition::FeederCost> costs = feeder_costs(study, feeders, groups);
-  const partition::Assignment part = study.partition_file.empty()
-                                         ? partition::partition_feeders(costs, nranks)
-                                         : partition::read_partition(study.partition_file, nfeeders);
+  partition::Assignment part = study.partition_file.empty() ? partition::partition_feeders(costs, nranks)
+                                                            : partition::read_partition(study.partition_file, nfeeders);
   if (static_cast<int>(part.rank_cost.size()) != nranks) {
-    throw Error(study.partition_file.string() + ": partition is for " + std::to_string(part.rank_cost.size()) +
-                " ranks, the run has " + std::to_string(nranks));
+    if (!ckpt) {
+      throw Error(study.partition_file.string() + ": partition is for " + std::to_string(part.rank_cost.size()) +
+                  " ranks, the run has " + std::to_string(nranks));
+    }
+    // A restart on another number of ranks: the state is stored by global id, any partition continues it.
+    if (rank == 0) {
+      std::fprintf(stderr, "gridswarm: warning: %s is for %zu ranks, the restart has %d: partitioning on the fly\n",
+                   study.partition_file.string().c_str(), part.rank_cost.size(), nranks);
+    }
+    part = partition::partition_feeders(costs, nranks);
   }
 
   int threads = options.threads > 0 ? options.threads : (study.threads > 0 ? study.threads : omp_get_max_threads());
@@ -237,106 +600,55 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   agents::PlanSettings plan_settings;
   std::vector<agents::PlanWorkspace> workspaces(static_cast<size_t>(threads));
 
-  // ---- Output file and its datasets (collective). ----
-  const std::int64_t steps = study.steps();
-  const std::filesystem::path out_path = options.output.empty() ? study.output.file : options.output;
-  const int interval = std::max(1, study.output.interval_steps);
-  io::H5Output out(comm, out_path, steps);
-  const char* feeder_names[kFeederSeries] = {"/feeders/substation_p_kw",
-                                             "/feeders/substation_q_kvar",
-                                             "/feeders/v_min_pu",
-                                             "/feeders/v_max_pu",
-                                             "/feeders/losses_kw",
-                                             "/feeders/nodes_outside_band",
-                                             "/feeders/iterations",
-                                             "/feeders/converged",
-                                             "/feeders/agents/hvac_kw",
-                                             "/feeders/agents/waterheater_kw",
-                                             "/feeders/agents/battery_kw",
-                                             "/feeders/agents/ev_kw",
-                                             "/feeders/agents/pv_kw",
-                                             "/feeders/agents/hvac_flex_kw",
-                                             "/feeders/agents/waterheater_flex_kw",
-                                             "/feeders/agents/battery_flex_kw",
-                                             "/feeders/agents/ev_flex_kw"};
-  const char* feeder_units[kFeederSeries] = {"kW", "kvar", "pu", "pu", "kW", "1",  "1",  "1", "kW",
-                                             "kW", "kW",   "kW", "kW", "kW", "kW", "kW", "kW"};
-  const char* feeder_desc[kFeederSeries] = {"power into the feeder at the substation (source terminal)",
-                                            "reactive power into the feeder",
-                                            "lowest node voltage (nodes above 0.1 pu)",
-                                            "highest node voltage",
-                                            "series losses (lines, transformers)",
-                                            "nodes outside 0.95-1.05 pu",
-                                            "power-flow iterations (summed over control iterations)",
-                                            "1 if the power flow converged",
-                                            "HVAC agents' dispatched power",
-                                            "water heater agents' dispatched power",
-                                            "battery agents' dispatched power (negative = discharging)",
-                                            "EV agents' dispatched power",
-                                            "rooftop PV output (negative = generation)",
-                                            "HVAC flexibility offered (max - min bid quantity)",
-                                            "water heater flexibility offered",
-                                            "battery flexibility offered",
-                                            "EV flexibility offered"};
-  std::array<int, kFeederSeries> fs{};
-  for (int s = 0; s < kFeederSeries; ++s) {
-    const bool integer = s == kOutside || s == kIter || s == kConv;
-    fs[static_cast<size_t>(s)] =
-        out.define_series(feeder_names[s], nfeeders, feeder_units[s], feeder_desc[s], integer, interval);
-  }
-  const int ds_price =
-      out.define_series("/dsos/price_usd_per_mwh", ndsos, "USD/MWh", "cleared retail price", false, interval);
-  const int ds_qty =
-      out.define_series("/dsos/quantity_kw", ndsos, "kW", "cleared quantity (substation net import)", false, interval);
-  const int ds_state =
-      out.define_series("/dsos/congestion_state", ndsos, "1",
-                        "0 uncongested, 1 congested, 2 capped, 3 backfeed limited, 4 floored", true, interval);
-  {
-    std::vector<double> t(static_cast<size_t>(steps));
-    for (std::int64_t k = 0; k < steps; ++k)
-      t[static_cast<size_t>(k)] = static_cast<double>(study.start_s + k * study.step_s);
-    out.write_vector("/time/seconds", t, "s", "start of each step, seconds after January 1 00:00 local standard time");
-    std::vector<double> fdso(static_cast<size_t>(nfeeders)), fscale(static_cast<size_t>(nfeeders));
-    for (const auto& f : feeders) {
-      fdso[static_cast<size_t>(f.id)] = f.dso;
-      fscale[static_cast<size_t>(f.id)] = f.load_scale;
-    }
-    out.write_vector("/feeders/dso", fdso, "1", "DSO index of each feeder column");
-    out.write_vector("/feeders/load_scale", fscale, "1", "load scale of each feeder copy");
-    out.write_text("/study/text", study.text);
-    out.set_attribute("/study/text", "file", study.file.string());
-  }
-
-  // Local columns and per-interval row buffers.
+  // Local columns; buffered DSO rows ([row][price, quantity, state]) of the DSOs this rank writes.
   std::vector<std::int64_t> my_feeder_cols;
   for (const auto& lf : local) my_feeder_cols.push_back(lf.inst.id);
-  std::vector<std::vector<double>> feeder_rows(kFeederSeries);
-  std::vector<double> dso_price_rows, dso_qty_rows, dso_state_rows;
-  // A DSO is cleared only on the ranks that own some of its feeders (identically on each, from all its bids), and
-  // its output columns are written by the lowest of them.
-  std::vector<int> dso_lead(static_cast<size_t>(ndsos), nranks);
-  std::vector<char> dso_local(static_cast<size_t>(ndsos), 0);
-  for (const auto& f : feeders) {
-    const int r = part.rank_of_feeder[static_cast<size_t>(f.id)];
-    dso_lead[static_cast<size_t>(f.dso)] = std::min(dso_lead[static_cast<size_t>(f.dso)], r);
-    if (r == rank) dso_local[static_cast<size_t>(f.dso)] = 1;
-  }
-  std::vector<std::int64_t> my_dso_cols;
-  for (int d = 0; d < ndsos; ++d) {
-    if (dso_lead[static_cast<size_t>(d)] == rank) my_dso_cols.push_back(d);
-  }
+  std::vector<std::vector<double>> dso_rows(static_cast<size_t>(ndsos));
+  std::vector<double> block;
+  const DsoOwnership dso_own = dso_ownership(feeders, part, ndsos, rank, nranks);
+  const std::vector<char>& dso_local = dso_own.cleared_here;
+  const std::vector<std::int64_t>& my_dso_cols = dso_own.written_here;
+
+  // A restart restores every local feeder, the DSO rows this rank writes, forecasts and counters before it touches
+  // the output: a record that does not fit fails here, leaving the output of the interrupted run as it was.
+  Forecast fc;
+  long nonconverged = 0;
+  if (ckpt) restore_run(*ckpt, local, nfeeders, my_dso_cols, dso_rows, fc, nonconverged, rank);
+
+  // ---- Output file and its datasets (collective); a restart reopens the file and continues at its row. ----
+  std::filesystem::path out_path = options.output;
+  if (out_path.empty()) out_path = ckpt ? std::filesystem::path(ckpt->info().output) : study.output.file;
+  std::filesystem::path ckpt_path = options.checkpoint;
+  if (ckpt_path.empty()) ckpt_path = std::filesystem::path(out_path).replace_extension(".ckpt.h5");  // out.ckpt.h5
+  const std::int64_t first_step = ckpt ? ckpt->info().next_step : 0;
+  std::int64_t row0 = ckpt ? ckpt->info().rows_written : 0;
+  const int interval = std::max(1, study.output.interval_steps);
+  io::H5Output out(comm, out_path, steps, ckpt ? row0 : -1);
+  const OutputSeries series = define_outputs(out, nfeeders, ndsos, interval);
+  const bool restarted = ckpt.has_value();
+  ckpt.reset();                                          // close the checkpoint: the next one may replace it
+  if (!restarted) write_constants(out, study, feeders);  // a restarted run's file has them already
 
   // ---- Time loop. ----
   Timers tm;
-  std::vector<double> fc_price(agents::kPlanHorizon), fc_t_out(agents::kPlanHorizon), fc_ghi(agents::kPlanHorizon);
-  double spread = 0.0;
   std::vector<double> send, recv, unresp(static_cast<size_t>(nfeeders)), unresp_sum(static_cast<size_t>(nfeeders));
   std::vector<int> counts(static_cast<size_t>(nranks)), displs(static_cast<size_t>(nranks));
   std::vector<std::vector<market::BidCurve>> dso_bids(static_cast<size_t>(ndsos));
   std::vector<market::ClearingResult> clearing(static_cast<size_t>(ndsos));
   market::RetailAuction auction;
-  long nonconverged = 0;
-  std::int64_t rows_buffered = 0, row0 = 0;
+  RunSummary sum;
+  sum.output = out_path;
+  sum.steps = static_cast<long>(steps);
+  sum.feeders = nfeeders;
+  sum.dsos = ndsos;
+  sum.ranks = nranks;
+  sum.threads = threads;
+  sum.agents = total_agents;
+  sum.predicted_imbalance = part.imbalance();
+  sum.first_step = first_step;
+  const std::int64_t kill_after = test_hook_step("GRIDSWARM_TEST_KILL_AFTER_STEP");
+  const std::int64_t signal_after = test_hook_step("GRIDSWARM_TEST_SIGNAL_PARENT_AFTER_STEP");
+  const std::int64_t step_sleep_ms = test_hook_step("GRIDSWARM_TEST_STEP_SLEEP_MS");
   const auto t_loop = Clock::now();
   // A live line only on a real terminal: Open MPI gives ranks a pseudo-terminal even when mpirun's own output goes
   // to a batch log, so under mpirun plain lines are the default; GRIDSWARM_PROGRESS=live|lines overrides.
@@ -345,26 +657,53 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const bool tty = progress_mode == "live" || (progress_mode != "lines" && isatty(fileno(stdout)) != 0 &&
                                                std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr);
 
-  for (std::int64_t k = 0; k < steps; ++k) {
+  for (std::int64_t k = first_step; k < steps; ++k) {
     const std::int64_t t = study.start_s + k * study.step_s;
+    // Step boundary: a checkpoint on a signal (all ranks agree first) or on schedule.
+    const bool stop = stop_agreed(comm, options.stop_requested);
+    const bool scheduled =
+        options.checkpoint_every_s > 0 && k > first_step && (k * study.step_s) % options.checkpoint_every_s == 0;
+    if (stop || scheduled) {
+      const auto tc = Clock::now();
+      CheckpointSource src{&study,       out_path,     k,        row0, nfeeders, ndsos, threads, &fc,
+                           nonconverged, &my_dso_cols, &dso_rows};
+      write_run_checkpoint(comm, ckpt_path, src, local);
+      tm.io += seconds(tc, Clock::now());
+      sum.checkpoint = ckpt_path;
+      ++sum.checkpoints;
+      if (rank == 0 && !options.quiet) {
+        std::printf("%s[run] checkpoint at step %lld -> %s (%.2f s)\n", tty ? "\n" : "", static_cast<long long>(k),
+                    ckpt_path.string().c_str(), seconds(tc, Clock::now()));
+        std::fflush(stdout);
+      }
+      if (stop) {
+        out.close_incomplete();
+        sum.wall_s = seconds(t_start, Clock::now());
+        sum.stopped = true;
+        sum.stopped_at_step = k;
+        return sum;
+      }
+    }
     auto t0 = Clock::now();
     // Day-ahead plans, hourly (and at the first step).
     if (k == 0 || t % study.plan_interval_s == 0) {
       const std::int64_t tp = t - t % agents::kPlanStepS;
       for (int h = 0; h < agents::kPlanHorizon; ++h) {
         const std::int64_t th = tp + h * agents::kPlanStepS;
-        fc_price[static_cast<size_t>(h)] = hour_price(study, th);
+        fc.price[static_cast<size_t>(h)] = hour_price(study, th);
         const auto w = agents::weather_at(weather, th + agents::kPlanStepS / 2);
-        fc_t_out[static_cast<size_t>(h)] = w.t_dry_f;
-        fc_ghi[static_cast<size_t>(h)] = w.ghi_w_per_m2;
+        fc.t_out[static_cast<size_t>(h)] = w.t_dry_f;
+        fc.ghi[static_cast<size_t>(h)] = w.ghi_w_per_m2;
       }
-      spread = agents::price_spread_usd_per_mwh(fc_price, bid_rules);
-      const agents::PlanForecast fc{tp, fc_price, fc_t_out, fc_ghi};
+      fc.spread = agents::price_spread_usd_per_mwh(fc.price, bid_rules);
+      const agents::PlanForecast pf{tp, fc.price, fc.t_out, fc.ghi};
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
       for (long i = 0; i < static_cast<long>(local.size()); ++i) {
+        const auto tf = Clock::now();
         auto& lf = local[static_cast<size_t>(i)];
         auto& ws = workspaces[static_cast<size_t>(omp_get_thread_num())];
-        for (AgentType ty : kBidding) agents::replan(lf.agents, ty, 0, lf.agents.count(ty), fc, plan_settings, ws);
+        for (AgentType ty : kBidding) agents::replan(lf.agents, ty, 0, lf.agents.count(ty), pf, plan_settings, ws);
+        lf.busy_s += seconds(tf, Clock::now());
       }
     }
     agents::IntervalInputs in;
@@ -372,17 +711,18 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     in.dt_s = study.step_s;
     in.weather = agents::weather_at(weather, t + study.step_s / 2);
     in.price_usd_per_mwh = hour_price(study, t);
-    in.spread_usd_per_mwh = spread;
+    in.spread_usd_per_mwh = fc.spread;
     // Bids and PV.
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (long i = 0; i < static_cast<long>(local.size()); ++i) {
+      const auto tf = Clock::now();
       auto& lf = local[static_cast<size_t>(i)];
       for (AgentType ty : kBidding) agents::make_bids(lf.agents, ty, 0, lf.agents.count(ty), in, bid_rules, lf.bids);
       lf.pv_kw = agents::pv_output_kw(lf.agents, 0, lf.agents.count(AgentType::pv), in, weather.station.site);
+      lf.busy_s += seconds(tf, Clock::now());
     }
     auto t1 = Clock::now();
     tm.agents += seconds(t0, t1);
-
     // Every DSO's bids on every rank (a DSO split across ranks clears as on one rank).
     send.clear();
     std::fill(unresp.begin(), unresp.end(), 0.0);
@@ -438,6 +778,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     // Dispatch, state update, agent power onto loads, power flows.
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : nonconverged)
     for (long i = 0; i < static_cast<long>(local.size()); ++i) {
+      const auto tf = Clock::now();
       auto& lf = local[static_cast<size_t>(i)];
       const auto& c = clearing[static_cast<size_t>(lf.inst.dso)];
       for (size_t j = 0; j < lf.bids.size(); ++j) {
@@ -454,49 +795,26 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       }
       take_metrics(lf, r);
       if (!r.converged) ++nonconverged;
+      buffer_row(lf);
+      lf.busy_s += seconds(tf, Clock::now());
     }
     auto t4 = Clock::now();
     tm.engine += seconds(t3, t4);
 
-    // Buffer this step's rows; write and flush every output interval.
-    auto push = [&](int s, auto get) {
-      for (const auto& lf : local) feeder_rows[static_cast<size_t>(s)].push_back(get(lf));
-    };
-    push(kP, [](const LocalFeeder& f) { return f.p_kw; });
-    push(kQ, [](const LocalFeeder& f) { return f.q_kvar; });
-    push(kVmin, [](const LocalFeeder& f) { return f.v_min; });
-    push(kVmax, [](const LocalFeeder& f) { return f.v_max; });
-    push(kLoss, [](const LocalFeeder& f) { return f.losses_kw; });
-    push(kOutside, [](const LocalFeeder& f) { return static_cast<double>(f.outside); });
-    push(kIter, [](const LocalFeeder& f) { return static_cast<double>(f.iterations); });
-    push(kConv, [](const LocalFeeder& f) { return static_cast<double>(f.converged); });
-    for (int ty = 0; ty < 5; ++ty)
-      push(kHvacP + ty, [ty](const LocalFeeder& f) { return f.type_power_kw[static_cast<size_t>(ty)]; });
-    for (int ty = 0; ty < 4; ++ty)
-      push(kHvacF + ty, [ty](const LocalFeeder& f) { return f.type_flex_kw[static_cast<size_t>(ty)]; });
     for (const std::int64_t d : my_dso_cols) {
       const auto& c = clearing[static_cast<size_t>(d)];
-      dso_price_rows.push_back(c.price_usd_per_mwh);
-      dso_qty_rows.push_back(c.quantity_kw);
-      dso_state_rows.push_back(static_cast<double>(static_cast<int>(c.state)));
+      auto& rows = dso_rows[static_cast<size_t>(d)];
+      rows.push_back(c.price_usd_per_mwh);
+      rows.push_back(c.quantity_kw);
+      rows.push_back(static_cast<double>(static_cast<int>(c.state)));
     }
-    ++rows_buffered;
-    if (rows_buffered == interval || k + 1 == steps) {
+    // Write and flush every output interval: rows [row0, k + 1), aligned to the interval in absolute steps so a
+    // restarted run writes the same chunks as an uninterrupted one.
+    if ((k + 1) % interval == 0 || k + 1 == steps) {
       const auto t5 = Clock::now();
-      for (int s = 0; s < kFeederSeries; ++s) {
-        out.write_rows(fs[static_cast<size_t>(s)], row0, rows_buffered, my_feeder_cols,
-                       feeder_rows[static_cast<size_t>(s)]);
-        feeder_rows[static_cast<size_t>(s)].clear();
-      }
-      out.write_rows(ds_price, row0, rows_buffered, my_dso_cols, dso_price_rows);
-      out.write_rows(ds_qty, row0, rows_buffered, my_dso_cols, dso_qty_rows);
-      out.write_rows(ds_state, row0, rows_buffered, my_dso_cols, dso_state_rows);
-      dso_price_rows.clear();
-      dso_qty_rows.clear();
-      dso_state_rows.clear();
+      write_buffered_rows(out, series, row0, k + 1 - row0, local, my_feeder_cols, my_dso_cols, dso_rows, block);
       out.flush();
-      row0 += rows_buffered;
-      rows_buffered = 0;
+      row0 = k + 1;
       tm.io += seconds(t5, Clock::now());
       // Progress: simulated time, steps per second, ETA and the slowest rank (compute time so far).
       const double busy = tm.engine + tm.agents + tm.market;
@@ -504,7 +822,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       MPI_Reduce(&busy, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, comm);
       if (rank == 0 && !options.quiet) {
         const double el = seconds(t_loop, Clock::now());
-        const double sps = static_cast<double>(k + 1) / el;
+        const double sps = static_cast<double>(k + 1 - first_step) / el;
         const std::int64_t ts = t - study.start_s + study.step_s;
         std::printf(
             "%s[run] day %lld %02lld:%02lld  step %lld/%lld  %.1f steps/s  ETA %.0f s  slowest rank busy %.1f s%s",
@@ -514,6 +832,9 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
         std::fflush(stdout);
       }
     }
+    if (step_sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step_sleep_ms));
+    if (k == kill_after && rank == 0) std::raise(SIGKILL);
+    if (k == signal_after && rank == 0) kill(getppid(), SIGUSR1);
   }
   if (rank == 0 && tty && !options.quiet) std::printf("\n");
 
@@ -521,35 +842,17 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const double wall = seconds(t_start, Clock::now());
   long nonconv_total = 0;
   MPI_Allreduce(&nonconverged, &nonconv_total, 1, MPI_LONG, MPI_SUM, comm);
-  {
-    std::array<double, 6> mine = {tm.engine, tm.agents, tm.market, tm.io, tm.wait, static_cast<double>(local.size())};
-    std::vector<double> all(static_cast<size_t>(6 * nranks));
-    MPI_Gather(mine.data(), 6, MPI_DOUBLE, all.data(), 6, MPI_DOUBLE, 0, comm);
-    out.write_vector("/run/rank_times_s", all, "s",
-                     "per rank: engine, agents, market, io, wait seconds, feeders owned (rank-major, 6 per rank)");
-    std::vector<double> rof(part.rank_of_feeder.begin(), part.rank_of_feeder.end());
-    out.write_vector("/run/rank_of_feeder", rof, "1", "rank that owned each feeder");
-    out.set_attribute("/run/rank_times_s", "ranks", static_cast<double>(nranks));
-    out.set_attribute("/run/rank_times_s", "threads_per_rank", static_cast<double>(threads));
-    out.set_attribute("/run/rank_times_s", "wall_s", wall);
-    out.set_attribute("/run/rank_times_s", "predicted_imbalance", part.imbalance());
-    out.set_attribute("/run/rank_times_s", "host", hostname());
-    out.set_attribute("/run/rank_times_s", "allocator", options.allocator);
-    out.set_attribute("/run/rank_times_s", "version", "gridswarm 0.1.0");
-  }
+  write_run_datasets(comm, out, tm, local, part, nfeeders, threads, wall, options.allocator, first_step);
   out.close();
+  // The output is complete: its checkpoint is of no further use (a restart from it would find a finished output).
+  if (rank == 0 && (sum.checkpoints > 0 || !options.restart.empty())) {
+    std::error_code ec;
+    std::filesystem::remove(ckpt_path, ec);
+    std::filesystem::remove(std::filesystem::path(ckpt_path.string() + ".tmp"), ec);
+  }
 
-  RunSummary sum;
-  sum.output = out_path;
-  sum.steps = static_cast<long>(steps);
-  sum.feeders = nfeeders;
-  sum.dsos = ndsos;
-  sum.ranks = nranks;
-  sum.threads = threads;
-  sum.agents = total_agents;
   sum.wall_s = wall;
-  sum.steps_per_s = static_cast<double>(steps) / seconds(t_loop, Clock::now());
-  sum.predicted_imbalance = part.imbalance();
+  sum.steps_per_s = static_cast<double>(steps - first_step) / seconds(t_loop, Clock::now());
   sum.nonconverged = nonconv_total;
   return sum;
 }

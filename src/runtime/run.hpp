@@ -10,8 +10,12 @@
 
 #include <mpi.h>
 
+#include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+
+#include "util/error.hpp"
 
 namespace gridswarm::runtime {
 
@@ -21,6 +25,19 @@ struct RunOptions {
   int threads = 0;                  ///< per rank; 0 = the study's setting, else the cores available to the rank
   bool quiet = false;               ///< no progress lines
   std::string allocator = "glibc";  ///< which allocator serves malloc (recorded under /run/)
+  // Checkpoint and restart (docs/checkpoint.md).
+  std::int64_t checkpoint_every_s = 0;  ///< simulated seconds between checkpoints, a multiple of the step; 0 = none
+  std::filesystem::path checkpoint;     ///< checkpoint file; empty: the output with extension .ckpt.h5
+  std::filesystem::path restart;        ///< continue from this checkpoint (empty: start at step 0)
+  /// Set asynchronously (SIGTERM, SIGUSR1): at the next step boundary all ranks agree, write a checkpoint and stop.
+  const volatile std::sig_atomic_t* stop_requested = nullptr;
+};
+
+/// A command-line value that does not fit the study (e.g. --checkpoint-every not a multiple of the step): the usage
+/// error exit code.
+class UsageError : public Error {
+ public:
+  using Error::Error;
 };
 
 struct RunSummary {
@@ -31,11 +48,18 @@ struct RunSummary {
   double wall_s = 0.0;
   double steps_per_s = 0.0;
   double predicted_imbalance = 1.0;
-  long nonconverged = 0;  ///< feeder steps that did not converge (reported in the output, run continues)
+  long nonconverged = 0;             ///< feeder steps that did not converge (reported in the output, run continues)
+  std::int64_t first_step = 0;       ///< step this run started at (> 0 after --restart)
+  std::filesystem::path checkpoint;  ///< the last checkpoint written (empty: none)
+  std::int64_t checkpoints = 0;      ///< checkpoints written by this run
+  bool stopped = false;              ///< stopped at a checkpoint on a signal: continue with --restart
+  std::int64_t stopped_at_step = 0;  ///< the step the restart continues at
 };
 
 /// Run a study on all ranks of `comm` (collective). Throws gridswarm::Error on bad input (the same on every rank,
-/// since every rank reads the study).
+/// since every rank reads the study), UsageError when an option does not fit the study, Error when a --restart
+/// checkpoint belongs to another study. With options.stop_requested set by a signal it returns early with
+/// summary.stopped after writing a checkpoint.
 RunSummary run_study(MPI_Comm comm, const RunOptions& options);
 
 }  // namespace gridswarm::runtime

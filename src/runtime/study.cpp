@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "transmission/case.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
 
@@ -519,9 +520,10 @@ FeederGroupSpec read_feeder_group(KeyReader& r, const agents::PopulationSpec& ba
 }
 
 DsoSpec read_dso(KeyReader& r) {
-  r.allow({"name", "substation_limit_kw", "congestion_usd_per_mwh_per_kw", "price_cap_usd_per_mwh"});
+  r.allow({"name", "substation_limit_kw", "congestion_usd_per_mwh_per_kw", "price_cap_usd_per_mwh", "bus"});
   DsoSpec d;
   d.name = required_name(r);
+  d.bus = static_cast<int>(r.integer_in("bus", 0, 0, kHugeInt));
   d.substation_limit_kw = r.number_in("substation_limit_kw", d.substation_limit_kw, 0.0, kHuge, true);
   d.congestion_usd_per_mwh_per_kw =
       r.number_in("congestion_usd_per_mwh_per_kw", d.congestion_usd_per_mwh_per_kw, 0.0, kHuge);
@@ -598,6 +600,44 @@ void with_table(KeyReader& top, std::string_view key, bool required, F&& read) {
   read(r);
 }
 
+void read_transmission(StudySpec& s, KeyReader& r) {
+  r.allow({"case", "dso_load_scale", "base_load_scale", "day_ahead_hour", "ac_powerflow", "substation_voltage",
+           "scaling", "distribution_charge_usd_per_mwh"});
+  auto& t = s.transmission;
+  t.enabled = true;
+  t.case_file = read_path(r, "case", true);
+  t.dso_load_scale = r.number_in("dso_load_scale", t.dso_load_scale, 0.0, kHuge);
+  t.base_load_scale = r.number_in("base_load_scale", t.base_load_scale, 0.0, kHuge);
+  t.day_ahead_hour = static_cast<int>(r.integer_in("day_ahead_hour", t.day_ahead_hour, 0, 23));
+  t.ac_powerflow = r.boolean("ac_powerflow").value_or(t.ac_powerflow);
+  t.substation_voltage = r.boolean("substation_voltage").value_or(t.substation_voltage);
+  if (t.substation_voltage && !t.ac_powerflow) r.fail("substation_voltage", "needs ac_powerflow = true");
+  s.price_scaling = r.number_in("scaling", 1.0, 0.0, kHuge, true);
+  s.distribution_charge_usd_per_mwh = r.number_in("distribution_charge_usd_per_mwh", 0.0, -kHuge, kHuge);
+  r.finish();
+}
+
+/// With [transmission]: every DSO names a bus of the case (read here, so a bad case file or bus fails at start-up).
+void check_transmission(const Context& ctx, StudySpec& s) {
+  if (!s.transmission.enabled) {
+    for (size_t j = 0; j < s.dsos.size(); ++j) {
+      if (s.dsos[j].bus != 0) fail_model(ctx, "dsos[" + std::to_string(j) + "].bus", "only with [transmission]");
+    }
+    return;
+  }
+  const transmission::Case c = transmission::read_case(s.transmission.case_file);
+  for (size_t j = 0; j < s.dsos.size(); ++j) {
+    const int bus = s.dsos[j].bus;
+    if (bus == 0) fail_model(ctx, "dsos[" + std::to_string(j) + "].bus", "missing required key (with [transmission])");
+    const bool found =
+        std::any_of(c.buses.begin(), c.buses.end(), [&](const transmission::Bus& b) { return b.id == bus; });
+    if (!found) {
+      fail_model(ctx, "dsos[" + std::to_string(j) + "].bus",
+                 "no bus " + std::to_string(bus) + " in " + s.transmission.case_file.filename().string());
+    }
+  }
+}
+
 std::string read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ParseError(file.string() + ": cannot open study file");
@@ -620,14 +660,19 @@ StudySpec load_study(const fs::path& file) {
     throw ParseError(ctx.display + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
   KeyReader top(root, ctx, "");
-  top.allow({"study", "weather", "prices", "population", "feeders", "dsos", "output", "partition"});
+  top.allow({"study", "weather", "prices", "population", "feeders", "dsos", "output", "partition", "transmission"});
   with_table(top, "study", true, [&](KeyReader& r) { read_study_section(s, r); });
   with_table(top, "weather", true, [&](KeyReader& r) {
     r.allow({"tmy3"});
     s.weather_tmy3 = read_path(r, "tmy3", true);
     r.finish();
   });
-  with_table(top, "prices", true, [&](KeyReader& r) { read_prices(s, r); });
+  // Retail prices come either from an hourly series ([prices]) or from the wholesale market ([transmission]).
+  if ((top.table("prices") != nullptr) == (top.table("transmission") != nullptr)) {
+    top.fail("prices", "give exactly one of [prices] or [transmission]");
+  }
+  with_table(top, "prices", false, [&](KeyReader& r) { read_prices(s, r); });
+  with_table(top, "transmission", false, [&](KeyReader& r) { read_transmission(s, r); });
   agents::PopulationSpec base;  // [population]: defaults of every group's [feeders.population]
   with_table(top, "population", false, [&](KeyReader& r) { read_population(base, r); });
   s.feeder_groups =
@@ -643,6 +688,7 @@ StudySpec load_study(const fs::path& file) {
   check_unique(ctx, s.feeder_groups, "feeders");
   check_unique(ctx, s.dsos, "dsos");
   check_dsos(ctx, s);
+  check_transmission(ctx, s);
   for (auto& g : s.feeder_groups) g.population.seed = s.seed;
   return s;
 }

@@ -33,6 +33,19 @@ struct DsoSpec {
   double substation_limit_kw = 1e12;            ///< above it the congestion adder applies
   double congestion_usd_per_mwh_per_kw = 0.05;  ///< slope of the supply curve above the limit
   double price_cap_usd_per_mwh = 1000.0;
+  int bus = 0;  ///< transmission bus number it attaches to (required with [transmission], else unused)
+};
+
+/// [transmission]: the wholesale market and transmission network the DSOs couple to (issue 5; docs/study.md).
+/// With it, retail prices come from the wholesale market's LMPs instead of [prices].
+struct TransmissionSpec {
+  bool enabled = false;
+  std::filesystem::path case_file;  ///< MATPOWER .m or DSO+T configuration .json
+  double dso_load_scale = 1.0;      ///< MW at the bus per MW of a DSO's simulated demand
+  double base_load_scale = 1.0;     ///< multiplies the case's own bus loads (pd, qd)
+  int day_ahead_hour = 10;          ///< hour of day [0, 23] at which the day-ahead market clears the next day
+  bool ac_powerflow = true;         ///< AC power flow after each real-time clearing
+  bool substation_voltage = false;  ///< the DSO bus voltage sets its feeders' source voltage for the next step
 };
 
 struct OutputSpec {
@@ -59,6 +72,7 @@ struct StudySpec {
   std::vector<FeederGroupSpec> feeder_groups;
   std::vector<DsoSpec> dsos;
   OutputSpec output;
+  TransmissionSpec transmission;
   std::filesystem::path partition_file;  ///< empty: partition on the fly
   int threads = 0;                       ///< OpenMP threads per rank; 0 = cores available to the rank
 

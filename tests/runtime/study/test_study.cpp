@@ -262,6 +262,53 @@ StudySize size_of(const StudySpec& s) {
   return z;
 }
 
+/// The valid study with [prices] replaced by [transmission] on the shipped ERCOT 8-bus case, DSOs on buses 2 and 5.
+std::string transmission_text() {
+  std::string t = valid_text();
+  const auto a = t.find("[prices]"), b = t.find("[[dsos]]");
+  t.replace(a, b - a,
+            "[transmission]\ncase = \"" + (inputs / "transmission/8_system_case_config.json").string() +
+                "\"\ndso_load_scale = 500\nday_ahead_hour = 11\nscaling = 1.1\n"
+                "distribution_charge_usd_per_mwh = 12\n\n");
+  t.replace(t.find("name = \"d1\"\n"), 12, "name = \"d1\"\nbus = 2\n");
+  t.replace(t.find("name = \"d2\"\n"), 12, "name = \"d2\"\nbus = 5\n");
+  return t;
+}
+
+TEST_F(StudyFile, TransmissionSection) {
+  const StudySpec s = load_study(write(transmission_text()));
+  EXPECT_TRUE(s.transmission.enabled);
+  EXPECT_EQ(s.transmission.case_file.filename(), "8_system_case_config.json");
+  EXPECT_EQ(s.transmission.dso_load_scale, 500.0);
+  EXPECT_EQ(s.transmission.day_ahead_hour, 11);
+  EXPECT_TRUE(s.transmission.ac_powerflow);
+  EXPECT_EQ(s.price_scaling, 1.1);
+  EXPECT_EQ(s.distribution_charge_usd_per_mwh, 12.0);
+  EXPECT_EQ(s.dsos[0].bus, 2);
+  EXPECT_EQ(s.dsos[1].bus, 5);
+  EXPECT_TRUE(s.hourly_price_usd_per_mwh.empty());
+}
+
+TEST_F(StudyFile, TransmissionErrors) {
+  const std::string t = transmission_text();
+  EXPECT_NE(error_of<ModelError>(replace(t, "bus = 5", "bus = 99"))
+                .find("t.toml: dsos[1].bus: no bus 99 in 8_system_case_config.json"),
+            std::string::npos);
+  EXPECT_NE(error_of<ModelError>(replace(t, "bus = 5\n", "")).find("t.toml: dsos[1].bus: missing required key"),
+            std::string::npos);
+  EXPECT_NE(error_of<ParseError>(replace(t, "[transmission]", "[prices]\nhourly_usd_per_mwh = [1]\n[transmission]"))
+                .find("give exactly one of [prices] or [transmission]"),
+            std::string::npos);
+  EXPECT_NE(error_of<ParseError>(replace(t, "day_ahead_hour = 11", "day_ahead_hour = 24"))
+                .find("transmission.day_ahead_hour"),
+            std::string::npos);
+  EXPECT_NE(error_of<ParseError>(replace(t, "dso_load_scale", "dso_load_scal")).find("transmission.dso_load_scal"),
+            std::string::npos);
+  EXPECT_NE(error_of<ModelError>(replace(valid_text(), "name = \"d1\"\n", "name = \"d1\"\nbus = 3\n"))
+                .find("dsos[0].bus: only with [transmission]"),
+            std::string::npos);
+}
+
 TEST(ShippedStudies, DefaultStudy) {
   const StudySpec s = load_study(inputs / "studies/default.toml");
   EXPECT_EQ(s.steps(), 288);
