@@ -137,6 +137,7 @@ struct Engine::Impl {
   KluSolver klu;
   std::vector<int> vsource_elem, line_elem, transformer_elem, capacitor_elem, reactor_elem;
   std::vector<std::vector<cplx>> vsource_volts;
+  double source_factor = 1.0;  ///< set_source_voltage_factor
   std::vector<LoadElem> loads;
   std::vector<RegElem> regs;
   std::vector<CapCtlElem> capctrls;
@@ -478,7 +479,7 @@ void Engine::Impl::compute_source_injection() {
       const int node = el.nodes[static_cast<size_t>(k)];
       if (node < 0) continue;
       cplx sum{};
-      for (int j = 0; j < nph; ++j) sum += el.y(k, j) * vs[static_cast<size_t>(j)];
+      for (int j = 0; j < nph; ++j) sum += el.y(k, j) * (vs[static_cast<size_t>(j)] * source_factor);
       i_source[static_cast<size_t>(node)] += sum;
     }
   }
@@ -849,6 +850,15 @@ void Engine::set_load_extra_kw(int load, double p_kw, double q_kvar) {
   auto& ld = impl_->loads.at(static_cast<size_t>(load));
   ld.extra_p_w = p_kw * 1000.0 / ld.lp.phases;
   ld.extra_q_var = q_kvar * 1000.0 / ld.lp.phases;
+}
+
+void Engine::set_source_voltage_factor(double factor) {
+  if (!(factor > 0.0) || !std::isfinite(factor)) {
+    throw ModelError("source voltage factor " + std::to_string(factor) + ": must be finite and > 0");
+  }
+  if (factor == impl_->source_factor) return;
+  impl_->source_factor = factor;
+  impl_->compute_source_injection();
 }
 
 SolveResult Engine::solve_prepared_step() {

@@ -104,6 +104,11 @@ class Engine {
   /// branches; positive = consumption, negative = injection (PV, discharging batteries). Kept until changed.
   void set_load_extra_kw(int load, double p_kw, double q_kvar);
 
+  /// Scale every Vsource's voltage to `factor` times its definition (kV x pu), e.g. the transmission bus voltage
+  /// over its nominal value; the admittance matrix is unchanged (only the Norton injection I = Yprim [Vs; 0] is).
+  /// Kept until changed; not part of export_state (the caller sets it before each step).
+  void set_source_voltage_factor(double factor);
+
   /// One time step with the per-load multipliers and extra demands as set: solve from the previous solution with
   /// controls active (as solve_step does, without touching the multipliers).
   SolveResult solve_prepared_step();

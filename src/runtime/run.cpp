@@ -27,10 +27,14 @@
 #include "io/checkpoint.hpp"
 #include "io/h5_output.hpp"
 #include "market/bid_curve.hpp"
+#include "market/dso_bid.hpp"
 #include "market/retail_auction.hpp"
 #include "partition/partition.hpp"
 #include "runtime/costs.hpp"
 #include "runtime/study.hpp"
+#include "runtime/wholesale.hpp"
+#include "transmission/petsc.hpp"
+#include "util/bytes.hpp"
 #include "util/error.hpp"
 
 namespace gridswarm::runtime {
@@ -92,6 +96,7 @@ enum Series : int {
 
 struct Timers {
   double engine = 0, agents = 0, market = 0, io = 0, wait = 0;
+  double wholesale = 0;  ///< wholesale clearing and transmission power flow, incl. their collectives
 };
 
 void build_local(LocalFeeder& lf, const StudySpec& study, const FeederGroupSpec& g, long customers) {
@@ -174,6 +179,7 @@ void take_metrics(LocalFeeder& lf, const engine::SolveResult& r) {
 
 double hour_price(const StudySpec& s, std::int64_t t_s) {
   const auto n = static_cast<std::int64_t>(s.hourly_price_usd_per_mwh.size());
+  if (n == 0) throw Error(s.file.string() + ": no [prices] to take the price of hour " + std::to_string(t_s / 3600));
   const std::int64_t h = t_s / 3600;
   const double wholesale = s.hourly_price_usd_per_mwh[static_cast<size_t>(((h % n) + n) % n)];
   return wholesale * s.price_scaling + s.distribution_charge_usd_per_mwh;
@@ -318,12 +324,101 @@ std::vector<double> sum_over_ranks(MPI_Comm comm, const std::vector<double>& v) 
   return out;
 }
 
+/// Per DSO, in feeder id order, the sum over its feeders of a per-feeder value of which each rank holds its own
+/// feeders' entries (the entries are first summed over ranks, exactly: one contributor each).
+std::vector<double> per_dso(MPI_Comm comm, const std::vector<double>& per_feeder_local,
+                            const std::vector<FeederInstance>& feeders, int ndsos) {
+  const std::vector<double> all = sum_over_ranks(comm, per_feeder_local);
+  std::vector<double> out(static_cast<size_t>(ndsos), 0.0);
+  for (const auto& f : feeders) out[static_cast<size_t>(f.dso)] += all[static_cast<size_t>(f.id)];
+  return out;
+}
+
+/// The DSOs' wholesale demand before any agent has bid (the first day-ahead clearing): their unresponsive load as
+/// fixed demand. Collective.
+std::vector<market::DsoBid> unresponsive_dso_bids(MPI_Comm comm, const std::vector<LocalFeeder>& local,
+                                                  const std::vector<FeederInstance>& feeders, int ndsos) {
+  std::vector<double> u(feeders.size(), 0.0);
+  for (const auto& lf : local) u[static_cast<size_t>(lf.inst.id)] = lf.unresponsive_kw;
+  const std::vector<double> dso_u = per_dso(comm, u, feeders, ndsos);
+  std::vector<market::DsoBid> bids(static_cast<size_t>(ndsos));
+  for (int d = 0; d < ndsos; ++d) bids[static_cast<size_t>(d)].fixed_kw = dso_u[static_cast<size_t>(d)];
+  return bids;
+}
+
+/// Every DSO's bid to the wholesale market, on every rank, in DSO order: the DSO's lead rank (which holds all its
+/// agents' bids) reduces its exact aggregate demand to price steps (market/dso_bid.hpp) and the bids are
+/// allgathered as [dso, fixed_kw, steps, (q_kw, price) x steps]. Collective.
+std::vector<market::DsoBid> wholesale_bids(MPI_Comm comm, const std::vector<std::vector<market::BidCurve>>& dso_bids,
+                                           const std::vector<double>& dso_u,
+                                           const std::vector<std::int64_t>& my_dso_cols, int ndsos) {
+  std::vector<double> send;
+  market::AggregateDemand agg;
+  for (const std::int64_t d : my_dso_cols) {
+    agg.build(dso_bids[static_cast<size_t>(d)], dso_u[static_cast<size_t>(d)]);
+    const market::DsoBid b = market::reduce_to_steps(agg, Wholesale::kBidSegments);
+    send.push_back(static_cast<double>(d));
+    send.push_back(b.fixed_kw);
+    send.push_back(static_cast<double>(b.steps.size()));
+    for (const auto& st : b.steps) {
+      send.push_back(st.q_kw);
+      send.push_back(st.price_usd_per_mwh);
+    }
+  }
+  int nranks = 1;
+  MPI_Comm_size(comm, &nranks);
+  const int nsend = static_cast<int>(send.size());
+  std::vector<int> counts(static_cast<size_t>(nranks)), displs(static_cast<size_t>(nranks));
+  MPI_Allgather(&nsend, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  std::exclusive_scan(counts.begin(), counts.end(), displs.begin(), 0);
+  std::vector<double> recv(static_cast<size_t>(displs.back() + counts.back()));
+  MPI_Allgatherv(send.data(), nsend, MPI_DOUBLE, recv.data(), counts.data(), displs.data(), MPI_DOUBLE, comm);
+  std::vector<market::DsoBid> bids(static_cast<size_t>(ndsos));
+  for (size_t p = 0; p < recv.size();) {
+    auto& b = bids[static_cast<size_t>(recv[p])];
+    b.fixed_kw = recv[p + 1];
+    const auto n = static_cast<size_t>(recv[p + 2]);
+    p += 3;
+    for (size_t j = 0; j < n; ++j, p += 2) b.steps.push_back({recv[p], recv[p + 1]});
+  }
+  return bids;
+}
+
+/// The transmission AC power flow with each DSO's measured substation P and Q (its feeders' sums, feeder id order).
+/// A power flow that does not converge is reported with its step and mismatch; the run goes on. Collective.
+void transmission_power_flow(MPI_Comm comm, Wholesale& w, const std::vector<LocalFeeder>& local,
+                             const std::vector<FeederInstance>& feeders, int ndsos, std::int64_t step, int rank,
+                             bool enabled) {
+  std::vector<double> p(feeders.size(), 0.0), q(feeders.size(), 0.0);
+  for (const auto& lf : local) {
+    p[static_cast<size_t>(lf.inst.id)] = lf.p_kw;
+    q[static_cast<size_t>(lf.inst.id)] = lf.q_kvar;
+  }
+  const std::vector<double> dso_p = per_dso(comm, p, feeders, ndsos);
+  const std::vector<double> dso_q = per_dso(comm, q, feeders, ndsos);
+  w.power_flow(dso_p, dso_q);
+  if (enabled && !w.ac().converged && rank == 0) {
+    std::fprintf(stderr,
+                 "gridswarm: warning: step %lld: transmission AC power flow did not converge: max mismatch %.3e pu "
+                 "after %d iterations (%s)\n",
+                 static_cast<long long>(step), w.ac().mismatch_pu, w.ac().iterations, w.ac().stop_reason.c_str());
+  }
+}
+
 /// /run: everything that depends on the machine and the decomposition (docs/output.md). Collective.
 void write_run_datasets(MPI_Comm comm, io::H5Output& out, const Timers& tm, const std::vector<LocalFeeder>& local,
                         const partition::Assignment& part, int nfeeders, int threads, double wall,
-                        const std::string& allocator, std::int64_t first_step) {
+                        const std::string& allocator, std::int64_t first_step, const Wholesale* wholesale) {
   int nranks = 1;
   MPI_Comm_size(comm, &nranks);
+  if (wholesale != nullptr) {
+    const std::array<double, 4> w = {wholesale->rt_s, wholesale->da_s, wholesale->pf_s, tm.wholesale};
+    std::vector<double> wall_w(static_cast<size_t>(4 * nranks));
+    MPI_Gather(w.data(), 4, MPI_DOUBLE, wall_w.data(), 4, MPI_DOUBLE, 0, comm);
+    out.write_vector("/run/transmission_times_s", wall_w, "s",
+                     "per rank: real-time clearing, day-ahead clearing, AC power flow, all wholesale work incl. "
+                     "collectives (rank-major, 4 per rank; this run's part after a restart)");
+  }
   std::array<double, 6> mine = {tm.engine, tm.agents, tm.market, tm.io, tm.wait, static_cast<double>(local.size())};
   std::vector<double> all(static_cast<size_t>(6 * nranks));
   MPI_Gather(mine.data(), 6, MPI_DOUBLE, all.data(), 6, MPI_DOUBLE, 0, comm);
@@ -346,11 +441,16 @@ void write_run_datasets(MPI_Comm comm, io::H5Output& out, const Timers& tm, cons
 }
 
 /// Day-ahead forecasts of the last re-plan and the bid spread derived from them (they persist between re-plans).
+/// Prices are per DSO ([dso][hour]): with [transmission] each DSO has its own day-ahead LMP; with [prices] all DSOs
+/// share the price series.
 struct Forecast {
-  std::vector<double> price = std::vector<double>(agents::kPlanHorizon);
+  explicit Forecast(int ndsos)
+      : price(static_cast<size_t>(ndsos), std::vector<double>(agents::kPlanHorizon)),
+        spread(static_cast<size_t>(ndsos), 0.0) {}
+  std::vector<std::vector<double>> price;
   std::vector<double> t_out = std::vector<double>(agents::kPlanHorizon);
   std::vector<double> ghi = std::vector<double>(agents::kPlanHorizon);
-  double spread = 0.0;
+  std::vector<double> spread;
 };
 
 /// Buffer this step's metrics of a feeder as one output row (the order of the Series enum).
@@ -400,6 +500,8 @@ struct CheckpointSource {
   long nonconverged = 0;                                   // this rank's count
   const std::vector<std::int64_t>* my_dso_cols = nullptr;  // DSOs whose output columns this rank writes
   const std::vector<std::vector<double>>* dso_rows = nullptr;
+  const Wholesale* wholesale = nullptr;  // with [transmission]
+  const WholesaleOutput* wholesale_out = nullptr;
 };
 
 /// Write the checkpoint (collective): globals on rank 0, engine, agent and buffered-row records of this rank's
@@ -412,6 +514,17 @@ void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, cons
   io::KeyedRecords agent{"feeders/agents", src.nfeeders, {}, {}};
   io::KeyedRecords rows{"feeders/rows", src.nfeeders, {}, {}};
   io::KeyedRecords dso{"dsos/rows", src.ndsos, {}, {}};
+  // The wholesale market's state and buffered rows: identical on every rank, stored once (rank 0, id 0).
+  io::KeyedRecords wholesale{"transmission/state", 1, {}, {}};
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (src.wholesale != nullptr && rank == 0) {
+    ByteWriter w;
+    w.put_vector(src.wholesale->export_state());
+    w.put_vector(src.wholesale_out->export_rows());
+    wholesale.ids.push_back(0);
+    wholesale.records.push_back(w.take());
+  }
   const auto n = static_cast<long>(local.size());
   engine.records.resize(local.size());
   agent.records.resize(local.size());
@@ -436,10 +549,11 @@ void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, cons
   long nonconverged = 0;
   MPI_Allreduce(&src.nonconverged, &nonconverged, 1, MPI_LONG, MPI_SUM, comm);
   const Forecast& fc = *src.forecast;
-  std::vector<double> forecast = fc.price;
+  std::vector<double> forecast;
+  for (const auto& p : fc.price) forecast.insert(forecast.end(), p.begin(), p.end());
   forecast.insert(forecast.end(), fc.t_out.begin(), fc.t_out.end());
   forecast.insert(forecast.end(), fc.ghi.begin(), fc.ghi.end());
-  const std::vector<io::NamedVector> globals = {{"spread_usd_per_mwh", {fc.spread}},
+  const std::vector<io::NamedVector> globals = {{"spread_usd_per_mwh", fc.spread},
                                                 {"forecast_price_t_out_ghi", forecast},
                                                 {"nonconverged", {static_cast<double>(nonconverged)}},
                                                 {"feeder_busy_s", sum_over_ranks(comm, busy)}};
@@ -449,7 +563,9 @@ void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, cons
   info.study_text = src.study->text;
   info.output = std::filesystem::absolute(src.output).string();
   info.ranks = nranks;
-  io::write_checkpoint(comm, path, info, globals, {engine, agent, rows, dso});
+  std::vector<io::KeyedRecords> records = {engine, agent, rows, dso};
+  if (src.wholesale != nullptr) records.push_back(std::move(wholesale));
+  io::write_checkpoint(comm, path, info, globals, records);
 }
 
 /// Refuse a checkpoint of another study (or of a changed study file): its text must be the study's text.
@@ -495,12 +611,17 @@ void restore_run(const io::CheckpointReader& ckpt, std::vector<LocalFeeder>& loc
         as_doubles(ckpt.record("dsos/rows", d), buffered * 3, "checkpoint rows of DSO " + std::to_string(d));
   }
   const std::vector<double> f = ckpt.vector("forecast_price_t_out_ghi");
-  const auto h = static_cast<size_t>(agents::kPlanHorizon);
-  if (f.size() != 3 * h) throw Error("--restart: checkpoint forecast has " + std::to_string(f.size()) + " values");
-  fc.price.assign(f.begin(), f.begin() + static_cast<long>(h));
-  fc.t_out.assign(f.begin() + static_cast<long>(h), f.begin() + static_cast<long>(2 * h));
-  fc.ghi.assign(f.begin() + static_cast<long>(2 * h), f.end());
-  fc.spread = ckpt.vector("spread_usd_per_mwh").at(0);
+  const auto h = static_cast<long>(agents::kPlanHorizon);
+  const auto nd = static_cast<long>(fc.price.size());
+  if (static_cast<long>(f.size()) != (nd + 2) * h) {
+    throw Error("--restart: checkpoint forecast has " + std::to_string(f.size()) + " values, expected " +
+                std::to_string((nd + 2) * h));
+  }
+  for (long d = 0; d < nd; ++d) fc.price[static_cast<size_t>(d)].assign(f.begin() + d * h, f.begin() + (d + 1) * h);
+  fc.t_out.assign(f.begin() + nd * h, f.begin() + (nd + 1) * h);
+  fc.ghi.assign(f.begin() + (nd + 1) * h, f.end());
+  fc.spread = ckpt.vector("spread_usd_per_mwh");
+  if (fc.spread.size() != static_cast<size_t>(nd)) throw Error("--restart: checkpoint spreads do not fit the DSOs");
   nonconverged = rank == 0 ? static_cast<long>(ckpt.vector("nonconverged").at(0)) : 0;
 }
 
@@ -611,9 +732,23 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
 
   // A restart restores every local feeder, the DSO rows this rank writes, forecasts and counters before it touches
   // the output: a record that does not fit fails here, leaving the output of the interrupted run as it was.
-  Forecast fc;
+  // ---- Wholesale market and transmission network ([transmission]); PETSc from the master thread only. ----
+  std::optional<transmission::petsc::Session> petsc;  // finalised after the wholesale side is gone
+  std::optional<Wholesale> wholesale;
+  std::vector<std::uint8_t> wholesale_rows_bytes;
+  if (study.transmission.enabled) {
+    petsc.emplace(nullptr, nullptr);
+    wholesale.emplace(study, comm);
+  }
+
+  Forecast fc(ndsos);
   long nonconverged = 0;
   if (ckpt) restore_run(*ckpt, local, nfeeders, my_dso_cols, dso_rows, fc, nonconverged, rank);
+  if (ckpt && wholesale) {
+    ByteReader r(ckpt->record("transmission/state", 0), "checkpoint wholesale record");
+    wholesale->import_state(r.get_vector<std::uint8_t>());
+    wholesale_rows_bytes = r.get_vector<std::uint8_t>();
+  }
 
   // ---- Output file and its datasets (collective); a restart reopens the file and continues at its row. ----
   std::filesystem::path out_path = options.output;
@@ -625,9 +760,15 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const int interval = std::max(1, study.output.interval_steps);
   io::H5Output out(comm, out_path, steps, ckpt ? row0 : -1);
   const OutputSeries series = define_outputs(out, nfeeders, ndsos, interval);
+  std::optional<WholesaleOutput> wholesale_out;
+  if (wholesale) wholesale_out.emplace(*wholesale, out, interval);
   const bool restarted = ckpt.has_value();
-  ckpt.reset();                                          // close the checkpoint: the next one may replace it
-  if (!restarted) write_constants(out, study, feeders);  // a restarted run's file has them already
+  if (restarted && wholesale_out) wholesale_out->import_rows(wholesale_rows_bytes, first_step - row0);
+  ckpt.reset();      // close the checkpoint: the next one may replace it
+  if (!restarted) {  // a restarted run's file has them already
+    write_constants(out, study, feeders);
+    if (wholesale) wholesale_out->write_constants(*wholesale, out);
+  }
 
   // ---- Time loop. ----
   Timers tm;
@@ -646,6 +787,13 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   sum.agents = total_agents;
   sum.predicted_imbalance = part.imbalance();
   sum.first_step = first_step;
+  // Substation voltages from the transmission power flow (study flag): per DSO, the factor on its feeders' sources,
+  // the last converged AC solution's bus voltage (1 before any; a restart has it from the wholesale state).
+  const bool substation_voltage = wholesale && study.transmission.substation_voltage;
+  std::vector<double> source_factor(static_cast<size_t>(ndsos), 1.0);
+  if (substation_voltage) {
+    for (int d = 0; d < ndsos; ++d) source_factor[static_cast<size_t>(d)] = wholesale->dso_vm_pu(d);
+  }
   const std::int64_t kill_after = test_hook_step("GRIDSWARM_TEST_KILL_AFTER_STEP");
   const std::int64_t signal_after = test_hook_step("GRIDSWARM_TEST_SIGNAL_PARENT_AFTER_STEP");
   const std::int64_t step_sleep_ms = test_hook_step("GRIDSWARM_TEST_STEP_SLEEP_MS");
@@ -665,8 +813,19 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
         options.checkpoint_every_s > 0 && k > first_step && (k * study.step_s) % options.checkpoint_every_s == 0;
     if (stop || scheduled) {
       const auto tc = Clock::now();
-      CheckpointSource src{&study,       out_path,     k,        row0, nfeeders, ndsos, threads, &fc,
-                           nonconverged, &my_dso_cols, &dso_rows};
+      CheckpointSource src{&study,
+                           out_path,
+                           k,
+                           row0,
+                           nfeeders,
+                           ndsos,
+                           threads,
+                           &fc,
+                           nonconverged,
+                           &my_dso_cols,
+                           &dso_rows,
+                           wholesale ? &*wholesale : nullptr,
+                           wholesale_out ? &*wholesale_out : nullptr};
       write_run_checkpoint(comm, ckpt_path, src, local);
       tm.io += seconds(tc, Clock::now());
       sum.checkpoint = ckpt_path;
@@ -684,39 +843,61 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
         return sum;
       }
     }
+    // Wholesale day-ahead market: at the first step (the DSOs' unresponsive load only: no agent has bid yet) and
+    // daily at day_ahead_hour; its LMPs are the planning price forecasts.
+    if (wholesale) {
+      const auto tw = Clock::now();
+      if (k == 0) {
+        wholesale->maybe_clear_day_ahead(t, true, unresponsive_dso_bids(comm, local, feeders, ndsos));
+      } else {
+        wholesale->maybe_clear_day_ahead(t, false, {});
+      }
+      tm.wholesale += seconds(tw, Clock::now());
+    }
     auto t0 = Clock::now();
     // Day-ahead plans, hourly (and at the first step).
     if (k == 0 || t % study.plan_interval_s == 0) {
       const std::int64_t tp = t - t % agents::kPlanStepS;
       for (int h = 0; h < agents::kPlanHorizon; ++h) {
         const std::int64_t th = tp + h * agents::kPlanStepS;
-        fc.price[static_cast<size_t>(h)] = hour_price(study, th);
+        for (int d = 0; d < ndsos; ++d) {
+          fc.price[static_cast<size_t>(d)][static_cast<size_t>(h)] =
+              wholesale ? wholesale->forecast_retail_price(d, th) : hour_price(study, th);
+        }
         const auto w = agents::weather_at(weather, th + agents::kPlanStepS / 2);
         fc.t_out[static_cast<size_t>(h)] = w.t_dry_f;
         fc.ghi[static_cast<size_t>(h)] = w.ghi_w_per_m2;
       }
-      fc.spread = agents::price_spread_usd_per_mwh(fc.price, bid_rules);
-      const agents::PlanForecast pf{tp, fc.price, fc.t_out, fc.ghi};
+      for (int d = 0; d < ndsos; ++d) {
+        fc.spread[static_cast<size_t>(d)] =
+            agents::price_spread_usd_per_mwh(fc.price[static_cast<size_t>(d)], bid_rules);
+      }
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
       for (long i = 0; i < static_cast<long>(local.size()); ++i) {
         const auto tf = Clock::now();
         auto& lf = local[static_cast<size_t>(i)];
         auto& ws = workspaces[static_cast<size_t>(omp_get_thread_num())];
+        const agents::PlanForecast pf{tp, fc.price[static_cast<size_t>(lf.inst.dso)], fc.t_out, fc.ghi};
         for (AgentType ty : kBidding) agents::replan(lf.agents, ty, 0, lf.agents.count(ty), pf, plan_settings, ws);
         lf.busy_s += seconds(tf, Clock::now());
       }
     }
-    agents::IntervalInputs in;
-    in.t_s = t;
-    in.dt_s = study.step_s;
-    in.weather = agents::weather_at(weather, t + study.step_s / 2);
-    in.price_usd_per_mwh = hour_price(study, t);
-    in.spread_usd_per_mwh = fc.spread;
+    // Interval inputs per DSO: the forecast price of this hour (day-ahead) and the DSO's bid spread.
+    std::vector<agents::IntervalInputs> in_dso(static_cast<size_t>(ndsos));
+    for (int d = 0; d < ndsos; ++d) {
+      auto& in = in_dso[static_cast<size_t>(d)];
+      in.t_s = t;
+      in.dt_s = study.step_s;
+      in.weather = agents::weather_at(weather, t + study.step_s / 2);
+      in.price_usd_per_mwh = wholesale ? wholesale->forecast_retail_price(d, t) : hour_price(study, t);
+      in.spread_usd_per_mwh = fc.spread[static_cast<size_t>(d)];
+    }
     // Bids and PV.
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (long i = 0; i < static_cast<long>(local.size()); ++i) {
       const auto tf = Clock::now();
       auto& lf = local[static_cast<size_t>(i)];
+      const auto& in = in_dso[static_cast<size_t>(lf.inst.dso)];
       for (AgentType ty : kBidding) agents::make_bids(lf.agents, ty, 0, lf.agents.count(ty), in, bid_rules, lf.bids);
       lf.pv_kw = agents::pv_output_kw(lf.agents, 0, lf.agents.count(AgentType::pv), in, weather.station.site);
       lf.busy_s += seconds(tf, Clock::now());
@@ -754,17 +935,38 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       std::copy(recv.begin() + static_cast<long>(p) + 6, recv.begin() + static_cast<long>(p) + 10, c.q_kw.begin());
       if (dso_local[static_cast<size_t>(recv[p])] != 0) dso_bids[static_cast<size_t>(recv[p])].push_back(c);
     }
+    std::vector<double> dso_u(static_cast<size_t>(ndsos), 0.0);  // unresponsive load, summed in feeder id order
+    for (const auto& f : feeders) dso_u[static_cast<size_t>(f.dso)] += unresp_sum[static_cast<size_t>(f.id)];
     for (int d = 0; d < ndsos; ++d) {
-      if (dso_local[static_cast<size_t>(d)] == 0) continue;
       auto& bids = dso_bids[static_cast<size_t>(d)];
       std::sort(bids.begin(), bids.end(), [](const auto& a, const auto& b) { return a.agent_id < b.agent_id; });
-      double u = 0.0;  // unresponsive load of the DSO, summed in feeder id order
-      for (const auto& f : feeders) {
-        if (f.dso == d) u += unresp_sum[static_cast<size_t>(f.id)];
+    }
+    // Wholesale real-time market: every DSO's aggregate demand as a stepped bid, LMPs back as retail prices.
+    std::vector<double> supply_price(static_cast<size_t>(ndsos));
+    double rt_wholesale_s = 0.0;
+    if (wholesale) {
+      const auto tw = Clock::now();
+      const std::vector<market::DsoBid> bids = wholesale_bids(comm, dso_bids, dso_u, my_dso_cols, ndsos);
+      if (!wholesale->clear_real_time(t, bids) && rank == 0) {
+        const auto& r = wholesale->real_time_result();
+        std::fprintf(stderr,
+                     "gridswarm: warning: step %lld: real-time wholesale clearing did not converge in %d iterations "
+                     "(primal %.2e, dual %.2e, gap %.2e); the previous prices stay in effect\n",
+                     static_cast<long long>(k), r.iterations, r.primal_residual, r.dual_residual, r.relative_gap);
       }
+      for (int d = 0; d < ndsos; ++d) supply_price[static_cast<size_t>(d)] = wholesale->retail_price(d);
+      rt_wholesale_s = seconds(tw, Clock::now());
+      tm.wholesale += rt_wholesale_s;
+    } else {
+      std::fill(supply_price.begin(), supply_price.end(), hour_price(study, t));
+    }
+    for (int d = 0; d < ndsos; ++d) {
+      if (dso_local[static_cast<size_t>(d)] == 0) continue;
+      const auto& bids = dso_bids[static_cast<size_t>(d)];
+      const double u = dso_u[static_cast<size_t>(d)];
       const auto& ds = study.dsos[static_cast<size_t>(d)];
       market::SupplyCurve supply;
-      supply.price_usd_per_mwh = in.price_usd_per_mwh;
+      supply.price_usd_per_mwh = supply_price[static_cast<size_t>(d)];
       supply.capacity_kw = ds.substation_limit_kw;
       supply.congestion_usd_per_mwh_per_kw = ds.congestion_usd_per_mwh_per_kw;
       supply.price_cap_usd_per_mwh = ds.price_cap_usd_per_mwh;
@@ -773,7 +975,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       auction.clear(bids, u, supply, clearing[static_cast<size_t>(d)]);
     }
     auto t3 = Clock::now();
-    tm.market += seconds(t2, t3);
+    tm.market += seconds(t2, t3) - rt_wholesale_s;
 
     // Dispatch, state update, agent power onto loads, power flows.
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : nonconverged)
@@ -781,12 +983,14 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       const auto tf = Clock::now();
       auto& lf = local[static_cast<size_t>(i)];
       const auto& c = clearing[static_cast<size_t>(lf.inst.dso)];
+      const auto& in = in_dso[static_cast<size_t>(lf.inst.dso)];
       for (size_t j = 0; j < lf.bids.size(); ++j) {
         const market::BidCurve bc{lf.bids[j].agent_id, lf.bids[j].price_usd_per_mwh, lf.bids[j].q_kw};
         lf.dispatch_kw[j] = market::bid_dispatch_kw(bc, c.price_usd_per_mwh, c.marginal_fraction);
       }
       for (AgentType ty : kBidding) agents::dispatch(lf.agents, ty, 0, lf.agents.count(ty), in, lf.dispatch_kw);
       apply_agent_power(lf);
+      if (substation_voltage) lf.engine->set_source_voltage_factor(source_factor[static_cast<size_t>(lf.inst.dso)]);
       engine::SolveResult r;
       try {
         r = lf.engine->solve_prepared_step();
@@ -801,6 +1005,17 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     auto t4 = Clock::now();
     tm.engine += seconds(t3, t4);
 
+    // Transmission AC power flow with the DSOs' measured substation demand; its voltages feed the next step.
+    if (wholesale) {
+      const auto tw = Clock::now();
+      transmission_power_flow(comm, *wholesale, local, feeders, ndsos, k, rank, study.transmission.ac_powerflow);
+      if (substation_voltage) {
+        for (int d = 0; d < ndsos; ++d) source_factor[static_cast<size_t>(d)] = wholesale->dso_vm_pu(d);
+      }
+      wholesale_out->buffer(*wholesale, t);
+      tm.wholesale += seconds(tw, Clock::now());
+    }
+
     for (const std::int64_t d : my_dso_cols) {
       const auto& c = clearing[static_cast<size_t>(d)];
       auto& rows = dso_rows[static_cast<size_t>(d)];
@@ -813,6 +1028,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     if ((k + 1) % interval == 0 || k + 1 == steps) {
       const auto t5 = Clock::now();
       write_buffered_rows(out, series, row0, k + 1 - row0, local, my_feeder_cols, my_dso_cols, dso_rows, block);
+      if (wholesale_out) wholesale_out->write(out, row0, k + 1 - row0, rank == 0);
       out.flush();
       row0 = k + 1;
       tm.io += seconds(t5, Clock::now());
@@ -842,7 +1058,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const double wall = seconds(t_start, Clock::now());
   long nonconv_total = 0;
   MPI_Allreduce(&nonconverged, &nonconv_total, 1, MPI_LONG, MPI_SUM, comm);
-  write_run_datasets(comm, out, tm, local, part, nfeeders, threads, wall, options.allocator, first_step);
+  write_run_datasets(comm, out, tm, local, part, nfeeders, threads, wall, options.allocator, first_step,
+                     wholesale ? &*wholesale : nullptr);
   out.close();
   // The output is complete: its checkpoint is of no further use (a restart from it would find a finished output).
   if (rank == 0 && (sum.checkpoints > 0 || !options.restart.empty())) {

@@ -520,7 +520,8 @@ FeederGroupSpec read_feeder_group(KeyReader& r, const agents::PopulationSpec& ba
 }
 
 DsoSpec read_dso(KeyReader& r) {
-  r.allow({"name", "substation_limit_kw", "congestion_usd_per_mwh_per_kw", "price_cap_usd_per_mwh", "bus"});
+  r.allow({"name", "substation_limit_kw", "congestion_usd_per_mwh_per_kw", "price_cap_usd_per_mwh", "bus",
+           "dso_load_scale"});
   DsoSpec d;
   d.name = required_name(r);
   d.bus = static_cast<int>(r.integer_in("bus", 0, 0, kHugeInt));
@@ -528,6 +529,7 @@ DsoSpec read_dso(KeyReader& r) {
   d.congestion_usd_per_mwh_per_kw =
       r.number_in("congestion_usd_per_mwh_per_kw", d.congestion_usd_per_mwh_per_kw, 0.0, kHuge);
   d.price_cap_usd_per_mwh = r.number_in("price_cap_usd_per_mwh", d.price_cap_usd_per_mwh, 0.0, kHuge, true);
+  d.dso_load_scale = r.number_in("dso_load_scale", 0.0, 0.0, kHuge, true);
   r.finish();
   return d;
 }

@@ -34,6 +34,8 @@ struct DsoSpec {
   double congestion_usd_per_mwh_per_kw = 0.05;  ///< slope of the supply curve above the limit
   double price_cap_usd_per_mwh = 1000.0;
   int bus = 0;  ///< transmission bus number it attaches to (required with [transmission], else unused)
+  /// MW at the bus per MW of the DSO's simulated demand; 0 = [transmission] dso_load_scale.
+  double dso_load_scale = 0.0;
 };
 
 /// [transmission]: the wholesale market and transmission network the DSOs couple to (issue 5; docs/study.md).

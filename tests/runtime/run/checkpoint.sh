@@ -63,7 +63,7 @@ echo "(b) SIGUSR1: exit 75, restart on 3 ranks identical, checkpoint removed"
 # (c) Another study: refused, naming the reason.
 # (relative input paths made absolute, since the copy lives in the work directory)
 dir=$(dirname "$(realpath "$study")")
-sed -e 's/^seed = .*/seed = 8/' -e "s#= \"\([^\"/][^\"]*\.\(dss\|tmy3\|csv\)\)\"#= \"$dir/\1\"#" "$study" > "$work/other.toml"
+sed -e 's/^seed = .*/seed = 8/' -e "s#= \"\([^\"/][^\"]*\.\(dss\|tmy3\|csv\|json\|m\)\)\"#= \"$dir/\1\"#" "$study" > "$work/other.toml"
 set +e
 mpirun -np 2 --bind-to none "$bin" run "$work/other.toml" --restart "$work/killed.ckpt.h5" -o "$work/other.h5" \
   --quiet > "$work/other.log" 2>&1
