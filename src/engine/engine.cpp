@@ -137,7 +137,8 @@ struct Engine::Impl {
   KluSolver klu;
   std::vector<int> vsource_elem, line_elem, transformer_elem, capacitor_elem, reactor_elem;
   std::vector<std::vector<cplx>> vsource_volts;
-  double source_factor = 1.0;  ///< set_source_voltage_factor
+  std::vector<std::vector<cplx>> vsource_volts_nominal;  ///< as defined; vsource_volts = this x source_factor
+  double source_factor = 1.0;                            ///< set_source_voltage_factor
   std::vector<LoadElem> loads;
   std::vector<RegElem> regs;
   std::vector<CapCtlElem> capctrls;
@@ -479,7 +480,7 @@ void Engine::Impl::compute_source_injection() {
       const int node = el.nodes[static_cast<size_t>(k)];
       if (node < 0) continue;
       cplx sum{};
-      for (int j = 0; j < nph; ++j) sum += el.y(k, j) * (vs[static_cast<size_t>(j)] * source_factor);
+      for (int j = 0; j < nph; ++j) sum += el.y(k, j) * vs[static_cast<size_t>(j)];
       i_source[static_cast<size_t>(node)] += sum;
     }
   }
@@ -856,9 +857,15 @@ void Engine::set_source_voltage_factor(double factor) {
   if (!(factor > 0.0) || !std::isfinite(factor)) {
     throw ModelError("source voltage factor " + std::to_string(factor) + ": must be finite and > 0");
   }
-  if (factor == impl_->source_factor) return;
-  impl_->source_factor = factor;
-  impl_->compute_source_injection();
+  auto& im = *impl_;
+  if (factor == im.source_factor) return;
+  if (im.vsource_volts_nominal.empty()) im.vsource_volts_nominal = im.vsource_volts;
+  im.source_factor = factor;
+  for (size_t s = 0; s < im.vsource_volts.size(); ++s) {
+    for (size_t j = 0; j < im.vsource_volts[s].size(); ++j)
+      im.vsource_volts[s][j] = im.vsource_volts_nominal[s][j] * factor;
+  }
+  im.compute_source_injection();
 }
 
 SolveResult Engine::solve_prepared_step() {
