@@ -30,6 +30,7 @@
 #include "market/dso_bid.hpp"
 #include "market/retail_auction.hpp"
 #include "partition/partition.hpp"
+#include "runtime/agent_trace.hpp"
 #include "runtime/costs.hpp"
 #include "runtime/study.hpp"
 #include "runtime/wholesale.hpp"
@@ -66,6 +67,7 @@ struct LocalFeeder {
   double cost = 1.0;
   double busy_s = 0.0;       // engine + agent compute time, summed over the run (/run/feeder_busy_s)
   std::vector<double> rows;  // output rows not yet written, [row][series] (kFeederSeries per row)
+  FeederTrace trace;         // sampled agents ([output] agent_trace_sample) and their unwritten rows
   // Metrics of the present step.
   double p_kw = 0, q_kvar = 0, v_min = 0, v_max = 0, losses_kw = 0;
   int outside = 0, iterations = 0, converged = 0;
@@ -127,6 +129,9 @@ void build_local(LocalFeeder& lf, const StudySpec& study, const FeederGroupSpec&
   lf.bids.resize(lf.agents.bidding_count());
   lf.dispatch_kw.resize(lf.agents.bidding_count());
   lf.load_kw.assign(loads.size(), 0.0);
+  if (study.output.agent_trace_sample > 0) {
+    lf.trace = FeederTrace::select(lf.agents, lf.inst.id, study.output.agent_trace_sample);
+  }
 }
 
 /// Agents' net power per engine load (dispatched devices minus PV), kW, summed in agent order.
@@ -502,6 +507,7 @@ struct CheckpointSource {
   const std::vector<std::vector<double>>* dso_rows = nullptr;
   const Wholesale* wholesale = nullptr;  // with [transmission]
   const WholesaleOutput* wholesale_out = nullptr;
+  bool trace = false;  // agent_trace_sample > 0: the feeders' unwritten trace rows are saved too
 };
 
 /// Write the checkpoint (collective): globals on rank 0, engine, agent and buffered-row records of this rank's
@@ -514,6 +520,7 @@ void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, cons
   io::KeyedRecords agent{"feeders/agents", src.nfeeders, {}, {}};
   io::KeyedRecords rows{"feeders/rows", src.nfeeders, {}, {}};
   io::KeyedRecords dso{"dsos/rows", src.ndsos, {}, {}};
+  io::KeyedRecords trace{"feeders/trace_rows", src.nfeeders, {}, {}};
   // The wholesale market's state and buffered rows: identical on every rank, stored once (rank 0, id 0).
   io::KeyedRecords wholesale{"transmission/state", 1, {}, {}};
   int rank = 0;
@@ -540,6 +547,10 @@ void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, cons
     agent.ids.push_back(lf.inst.id);
     rows.ids.push_back(lf.inst.id);
     rows.records.push_back(as_bytes(lf.rows));
+    if (src.trace) {
+      trace.ids.push_back(lf.inst.id);
+      trace.records.push_back(as_bytes(lf.trace.rows));
+    }
     busy[static_cast<size_t>(lf.inst.id)] = lf.busy_s;
   }
   for (const std::int64_t d : *src.my_dso_cols) {
@@ -565,6 +576,7 @@ void write_run_checkpoint(MPI_Comm comm, const std::filesystem::path& path, cons
   info.ranks = nranks;
   std::vector<io::KeyedRecords> records = {engine, agent, rows, dso};
   if (src.wholesale != nullptr) records.push_back(std::move(wholesale));
+  if (src.trace) records.push_back(std::move(trace));
   io::write_checkpoint(comm, path, info, globals, records);
 }
 
@@ -591,7 +603,7 @@ void check_same_study(const io::CheckpointReader& ckpt, const StudySpec& study, 
 /// reads). `nonconverged` gets the run's total on rank 0 and 0 elsewhere (it is summed over ranks at the end).
 void restore_run(const io::CheckpointReader& ckpt, std::vector<LocalFeeder>& local, int nfeeders,
                  const std::vector<std::int64_t>& my_dso_cols, std::vector<std::vector<double>>& dso_rows, Forecast& fc,
-                 long& nonconverged, int rank) {
+                 long& nonconverged, int rank, bool trace) {
   const auto& info = ckpt.info();
   if (ckpt.count("feeders/engine") != nfeeders) {
     throw Error("--restart: the checkpoint holds " + std::to_string(ckpt.count("feeders/engine")) +
@@ -605,6 +617,11 @@ void restore_run(const io::CheckpointReader& ckpt, std::vector<LocalFeeder>& loc
     lf.rows = as_doubles(ckpt.record("feeders/rows", lf.inst.id), buffered * kFeederSeries,
                          "checkpoint rows of feeder " + lf.inst.name);
     lf.busy_s = busy.at(static_cast<size_t>(lf.inst.id));
+    if (trace) {
+      lf.trace.rows = as_doubles(ckpt.record("feeders/trace_rows", lf.inst.id),
+                                 buffered * lf.trace.members.size() * FeederTrace::kValues,
+                                 "checkpoint trace rows of feeder " + lf.inst.name);
+    }
   }
   for (const std::int64_t d : my_dso_cols) {
     dso_rows[static_cast<size_t>(d)] =
@@ -743,7 +760,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
 
   Forecast fc(ndsos);
   long nonconverged = 0;
-  if (ckpt) restore_run(*ckpt, local, nfeeders, my_dso_cols, dso_rows, fc, nonconverged, rank);
+  const bool trace_on = study.output.agent_trace_sample > 0;
+  if (ckpt) restore_run(*ckpt, local, nfeeders, my_dso_cols, dso_rows, fc, nonconverged, rank, trace_on);
   if (ckpt && wholesale) {
     ByteReader r(ckpt->record("transmission/state", 0), "checkpoint wholesale record");
     wholesale->import_state(r.get_vector<std::uint8_t>());
@@ -769,6 +787,11 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     write_constants(out, study, feeders);
     if (wholesale) wholesale_out->write_constants(*wholesale, out);
   }
+  // Sampled per-agent traces: columns agreed over all ranks (collective), so only when the study asks for them.
+  std::vector<FeederTrace*> traces;  // `local` is not resized from here on
+  for (auto& lf : local) traces.push_back(&lf.trace);
+  AgentTrace agent_trace;
+  if (trace_on) agent_trace = AgentTrace(comm, out, study.output.agent_trace_sample, traces, !restarted, interval);
 
   // ---- Time loop. ----
   Timers tm;
@@ -825,7 +848,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
                            &my_dso_cols,
                            &dso_rows,
                            wholesale ? &*wholesale : nullptr,
-                           wholesale_out ? &*wholesale_out : nullptr};
+                           wholesale_out ? &*wholesale_out : nullptr,
+                           trace_on};
       write_run_checkpoint(comm, ckpt_path, src, local);
       tm.io += seconds(tc, Clock::now());
       sum.checkpoint = ckpt_path;
@@ -1000,6 +1024,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       take_metrics(lf, r);
       if (!r.converged) ++nonconverged;
       buffer_row(lf);
+      lf.trace.buffer_row(lf.agents, lf.dispatch_kw);
       lf.busy_s += seconds(tf, Clock::now());
     }
     auto t4 = Clock::now();
@@ -1029,6 +1054,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
       const auto t5 = Clock::now();
       write_buffered_rows(out, series, row0, k + 1 - row0, local, my_feeder_cols, my_dso_cols, dso_rows, block);
       if (wholesale_out) wholesale_out->write(out, row0, k + 1 - row0, rank == 0);
+      agent_trace.write(out, row0, k + 1 - row0, traces);
       out.flush();
       row0 = k + 1;
       tm.io += seconds(t5, Clock::now());
