@@ -241,9 +241,15 @@ struct OutputSeries {
 };
 
 /// Define (or, in a reopened file, open) every time series. Collective.
-OutputSeries define_outputs(io::H5Output& out, int nfeeders, int ndsos, int interval) {
+/// The per-type agent aggregates (kHvacP onwards) only with [output] agent_aggregates = true; a skipped series has
+/// handle -1 and is neither defined nor written.
+OutputSeries define_outputs(io::H5Output& out, int nfeeders, int ndsos, int interval, bool agent_aggregates) {
   OutputSeries h;
   for (int s = 0; s < kFeederSeries; ++s) {
+    if (s >= kHvacP && !agent_aggregates) {
+      h.feeder[static_cast<size_t>(s)] = -1;
+      continue;
+    }
     const bool integer = s == kOutside || s == kIter || s == kConv;
     h.feeder[static_cast<size_t>(s)] =
         out.define_series(kFeederNames[s], nfeeders, kFeederUnits[s], kFeederDesc[s], integer, interval);
@@ -304,6 +310,7 @@ void write_buffered_rows(io::H5Output& out, const OutputSeries& h, std::int64_t 
                          const std::vector<std::int64_t>& dso_cols, std::vector<std::vector<double>>& dso_rows,
                          std::vector<double>& block) {
   for (int s = 0; s < kFeederSeries; ++s) {
+    if (h.feeder[static_cast<size_t>(s)] < 0) continue;
     block.clear();
     for (std::int64_t r = 0; r < nrows; ++r) {
       for (const auto& lf : local) block.push_back(lf.rows[static_cast<size_t>(r * kFeederSeries + s)]);
@@ -777,7 +784,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   std::int64_t row0 = ckpt ? ckpt->info().rows_written : 0;
   const int interval = std::max(1, study.output.interval_steps);
   io::H5Output out(comm, out_path, steps, ckpt ? row0 : -1);
-  const OutputSeries series = define_outputs(out, nfeeders, ndsos, interval);
+  const OutputSeries series = define_outputs(out, nfeeders, ndsos, interval, study.output.agent_aggregates);
   std::optional<WholesaleOutput> wholesale_out;
   if (wholesale) wholesale_out.emplace(*wholesale, out, interval);
   const bool restarted = ckpt.has_value();
