@@ -11,6 +11,7 @@
 #include "app/allocator.hpp"
 #include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
+#include "app/bench_transmission.hpp"
 #include "app/cli_job.hpp"
 #include "app/cli_partition.hpp"
 #include "app/cli_plan.hpp"
@@ -37,6 +38,8 @@ struct BenchCli {
   gridswarm::app::AgentBenchOptions agents;
   std::string agent_type = "hvac";
   CLI::App* agents_cmd = nullptr;
+  gridswarm::app::TransmissionBenchOptions transmission;
+  CLI::App* transmission_cmd = nullptr;
 };
 
 void add_solve(CLI::App& app, gridswarm::app::SolveOptions& opt, std::string& csv, double& tol, int& max_it) {
@@ -92,6 +95,7 @@ void add_bench(CLI::App& app, BenchCli& bench) {
       ->check(CLI::Range(1, 1000000));
   eng->add_flag("--json", bench.json, "Print one JSON line instead of a table");
   add_bench_agents(*group, bench);
+  bench.transmission_cmd = gridswarm::app::add_bench_transmission_command(*group, bench.transmission);
 }
 
 int run(int argc, char** argv) {
@@ -168,6 +172,7 @@ int run(int argc, char** argv) {
     gridswarm::app::run_solve(solve_opt, std::cout);
     return 0;
   }
+  if (bench.transmission_cmd->parsed()) return gridswarm::app::run_bench_transmission_command(bench.transmission);
   if (bench.agents_cmd->parsed()) {
     bench.agents.type = gridswarm::app::parse_agent_type(bench.agent_type);
     std::cout << gridswarm::app::to_json(gridswarm::app::run_agent_bench(bench.agents)).dump() << std::endl;
