@@ -1,5 +1,6 @@
 #include "runtime/wholesale.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iterator>
@@ -19,6 +20,29 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 constexpr std::int64_t kHourS = 3600, kDayS = 86400;
 
 std::int64_t hour_of(std::int64_t t_s) { return t_s >= 0 ? t_s / kHourS : (t_s - kHourS + 1) / kHourS; }
+
+/// The DC market is lossless, so at its dispatch the AC power flow's slack bus would take every MW of loss: on a
+/// large network (ACTIVSg2000: ~1.6 GW) that pushes Newton away from the solution. Spread the DC estimate of the
+/// losses, P_loss = sum_l r_l (f_l / S_base)^2 S_base (MW, in-service branches), over the generators in proportion to
+/// their headroom pmax - pg (a uniform participation factor), so the slack takes only the estimate's error.
+void cover_dc_losses(transmission::Case& g, const std::vector<double>& flow_mw) {
+  double loss_mw = 0.0;
+  for (size_t l = 0; l < g.branches.size() && l < flow_mw.size(); ++l) {
+    const auto& br = g.branches[l];
+    if (!br.in_service) continue;
+    const double f_pu = flow_mw[l] / g.base_mva;
+    loss_mw += br.r_pu * f_pu * f_pu * g.base_mva;
+  }
+  double headroom_mw = 0.0;
+  for (const auto& gen : g.gens) {
+    if (gen.in_service) headroom_mw += std::max(0.0, gen.pmax_mw - gen.pg_mw);
+  }
+  if (loss_mw <= 0.0 || headroom_mw <= 0.0) return;
+  const double share = std::min(1.0, loss_mw / headroom_mw);
+  for (auto& gen : g.gens) {
+    if (gen.in_service) gen.pg_mw += share * std::max(0.0, gen.pmax_mw - gen.pg_mw);
+  }
+}
 
 }  // namespace
 
@@ -166,6 +190,7 @@ void Wholesale::power_flow(std::span<const double> dso_p_kw, std::span<const dou
   if (g.buses.empty()) g = grid_;
   if (!rt_.periods.empty()) {
     for (size_t k = 0; k < g.gens.size(); ++k) g.gens[k].pg_mw = real_time().pg_mw[k];
+    cover_dc_losses(g, real_time().flow_mw);
   }
   ac_ = transmission::solve_powerflow(comm_, g, o);
   if (ac_.converged) last_vm_pu_ = ac_.vm_pu;
