@@ -465,6 +465,120 @@ struct Forecast {
   std::vector<double> spread;
 };
 
+/// Refresh the day-ahead forecasts for plans starting at tp: per DSO the price of each plan hour (the wholesale
+/// day-ahead LMP at its bus with [transmission], else the [prices] series, both as retail prices), the weather, and
+/// each DSO's bid spread derived from its prices.
+void update_forecast(Forecast& fc, const StudySpec& study, const agents::Tmy3& weather, const Wholesale* wholesale,
+                     const agents::BidRules& bid_rules, std::int64_t tp) {
+  const auto ndsos = static_cast<int>(fc.price.size());
+  for (int h = 0; h < agents::kPlanHorizon; ++h) {
+    const std::int64_t th = tp + h * agents::kPlanStepS;
+    for (int d = 0; d < ndsos; ++d) {
+      fc.price[static_cast<size_t>(d)][static_cast<size_t>(h)] =
+          wholesale != nullptr ? wholesale->forecast_retail_price(d, th) : hour_price(study, th);
+    }
+    const auto w = agents::weather_at(weather, th + agents::kPlanStepS / 2);
+    fc.t_out[static_cast<size_t>(h)] = w.t_dry_f;
+    fc.ghi[static_cast<size_t>(h)] = w.ghi_w_per_m2;
+  }
+  for (int d = 0; d < ndsos; ++d) {
+    fc.spread[static_cast<size_t>(d)] = agents::price_spread_usd_per_mwh(fc.price[static_cast<size_t>(d)], bid_rules);
+  }
+}
+
+/// Interval inputs of the step at t per DSO: weather, the forecast price of this hour (day-ahead) and the DSO's
+/// bid spread.
+std::vector<agents::IntervalInputs> interval_inputs(const StudySpec& study, const agents::Tmy3& weather,
+                                                    const Wholesale* wholesale, const Forecast& fc, std::int64_t t) {
+  std::vector<agents::IntervalInputs> in_dso(fc.price.size());
+  for (size_t d = 0; d < in_dso.size(); ++d) {
+    auto& in = in_dso[d];
+    in.t_s = t;
+    in.dt_s = study.step_s;
+    in.weather = agents::weather_at(weather, t + study.step_s / 2);
+    in.price_usd_per_mwh =
+        wholesale != nullptr ? wholesale->forecast_retail_price(static_cast<int>(d), t) : hour_price(study, t);
+    in.spread_usd_per_mwh = fc.spread[d];
+  }
+  return in_dso;
+}
+
+/// Every DSO's bids on every rank that clears it, so that a DSO split across ranks clears exactly as on one rank:
+/// all bids are allgathered as [dso, agent id, 4 prices, 4 quantities] and each DSO's are sorted by agent id; the
+/// unresponsive load (minus PV) per feeder is summed over ranks (exact: one contributor per feeder) and per DSO in
+/// feeder id order. Collective. Buffers are kept between steps.
+struct BidExchange {
+  BidExchange(const std::vector<FeederInstance>& feeders_in, int ndsos, int nranks)
+      : feeders(&feeders_in),
+        unresp(feeders_in.size()),
+        unresp_sum(feeders_in.size()),
+        counts(static_cast<size_t>(nranks)),
+        displs(static_cast<size_t>(nranks)),
+        dso_bids(static_cast<size_t>(ndsos)),
+        dso_u(static_cast<size_t>(ndsos)) {}
+
+  void run(MPI_Comm comm, const std::vector<LocalFeeder>& local, const std::vector<char>& dso_local) {
+    send.clear();
+    std::fill(unresp.begin(), unresp.end(), 0.0);
+    for (const auto& lf : local) {
+      for (const auto& b : lf.bids) {
+        send.push_back(lf.inst.dso);
+        send.push_back(static_cast<double>(b.agent_id));
+        send.insert(send.end(), b.price_usd_per_mwh.begin(), b.price_usd_per_mwh.end());
+        send.insert(send.end(), b.q_kw.begin(), b.q_kw.end());
+      }
+      unresp[static_cast<size_t>(lf.inst.id)] = lf.unresponsive_kw - lf.pv_kw;
+    }
+    const int nsend = static_cast<int>(send.size());
+    MPI_Allgather(&nsend, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+    std::exclusive_scan(counts.begin(), counts.end(), displs.begin(), 0);
+    recv.resize(static_cast<size_t>(displs.back() + counts.back()));
+    MPI_Allgatherv(send.data(), nsend, MPI_DOUBLE, recv.data(), counts.data(), displs.data(), MPI_DOUBLE, comm);
+    MPI_Allreduce(unresp.data(), unresp_sum.data(), static_cast<int>(unresp.size()), MPI_DOUBLE, MPI_SUM, comm);
+
+    for (auto& v : dso_bids) v.clear();
+    for (size_t p = 0; p < recv.size(); p += kBidDoubles) {
+      market::BidCurve c;
+      c.agent_id = static_cast<std::uint64_t>(recv[p + 1]);
+      std::copy(recv.begin() + static_cast<long>(p) + 2, recv.begin() + static_cast<long>(p) + 6,
+                c.price_usd_per_mwh.begin());
+      std::copy(recv.begin() + static_cast<long>(p) + 6, recv.begin() + static_cast<long>(p) + 10, c.q_kw.begin());
+      if (dso_local[static_cast<size_t>(recv[p])] != 0) dso_bids[static_cast<size_t>(recv[p])].push_back(c);
+    }
+    std::fill(dso_u.begin(), dso_u.end(), 0.0);
+    for (const auto& f : *feeders) dso_u[static_cast<size_t>(f.dso)] += unresp_sum[static_cast<size_t>(f.id)];
+    for (auto& bids : dso_bids) {
+      std::sort(bids.begin(), bids.end(), [](const auto& a, const auto& b) { return a.agent_id < b.agent_id; });
+    }
+  }
+
+  const std::vector<FeederInstance>* feeders;
+  std::vector<double> send, recv, unresp, unresp_sum;
+  std::vector<int> counts, displs;
+  std::vector<std::vector<market::BidCurve>> dso_bids;  ///< per DSO cleared here, sorted by agent id
+  std::vector<double> dso_u;                            ///< per DSO: unresponsive load minus PV, kW
+};
+
+/// Clear the retail double auction of every DSO this rank clears against its substation supply curve: the retail
+/// price p_0 (from the wholesale LMP or the price series), the substation limit with its congestion adder, the cap.
+void clear_retail(const StudySpec& study, const std::vector<char>& dso_local,
+                  const std::vector<std::vector<market::BidCurve>>& dso_bids, const std::vector<double>& dso_u,
+                  const std::vector<double>& supply_price, market::RetailAuction& auction,
+                  std::vector<market::ClearingResult>& clearing) {
+  for (size_t d = 0; d < dso_local.size(); ++d) {
+    if (dso_local[d] == 0) continue;
+    const auto& ds = study.dsos[d];
+    market::SupplyCurve supply;
+    supply.price_usd_per_mwh = supply_price[d];
+    supply.capacity_kw = ds.substation_limit_kw;
+    supply.congestion_usd_per_mwh_per_kw = ds.congestion_usd_per_mwh_per_kw;
+    supply.price_cap_usd_per_mwh = ds.price_cap_usd_per_mwh;
+    supply.price_floor_usd_per_mwh = 0.0;
+    supply.min_kw = -std::numeric_limits<double>::infinity();
+    auction.clear(dso_bids[d], dso_u[d], supply, clearing[d]);
+  }
+}
+
 /// Buffer this step's metrics of a feeder as one output row (the order of the Series enum).
 void buffer_row(LocalFeeder& f) {
   const double row[kFeederSeries] = {f.p_kw,
@@ -485,6 +599,31 @@ void buffer_row(LocalFeeder& f) {
                                      f.type_flex_kw[2],
                                      f.type_flex_kw[3]};
   f.rows.insert(f.rows.end(), row, row + kFeederSeries);
+}
+
+/// One feeder's step after its DSO cleared: each agent's dispatch from its bid at the cleared price, device state
+/// update, the agents' power onto their loads, the power flow (source voltage factor first, when > 0), metrics and
+/// the output rows. Returns whether the power flow converged (a singular step counts as not converged; the run goes
+/// on). Touches only this feeder: called in parallel over feeders.
+bool dispatch_and_solve(LocalFeeder& lf, const market::ClearingResult& c, const agents::IntervalInputs& in,
+                        double source_factor) {
+  for (size_t j = 0; j < lf.bids.size(); ++j) {
+    const market::BidCurve bc{lf.bids[j].agent_id, lf.bids[j].price_usd_per_mwh, lf.bids[j].q_kw};
+    lf.dispatch_kw[j] = market::bid_dispatch_kw(bc, c.price_usd_per_mwh, c.marginal_fraction);
+  }
+  for (AgentType ty : kBidding) agents::dispatch(lf.agents, ty, 0, lf.agents.count(ty), in, lf.dispatch_kw);
+  apply_agent_power(lf);
+  if (source_factor > 0.0) lf.engine->set_source_voltage_factor(source_factor);
+  engine::SolveResult r;
+  try {
+    r = lf.engine->solve_prepared_step();
+  } catch (const Error&) {
+    r.converged = false;
+  }
+  take_metrics(lf, r);
+  buffer_row(lf);
+  lf.trace.buffer_row(lf.agents, lf.dispatch_kw);
+  return r.converged;
 }
 
 std::vector<std::uint8_t> as_bytes(const std::vector<double>& v) {
@@ -802,9 +941,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
 
   // ---- Time loop. ----
   Timers tm;
-  std::vector<double> send, recv, unresp(static_cast<size_t>(nfeeders)), unresp_sum(static_cast<size_t>(nfeeders));
-  std::vector<int> counts(static_cast<size_t>(nranks)), displs(static_cast<size_t>(nranks));
-  std::vector<std::vector<market::BidCurve>> dso_bids(static_cast<size_t>(ndsos));
+  BidExchange exchange(feeders, ndsos, nranks);
   std::vector<market::ClearingResult> clearing(static_cast<size_t>(ndsos));
   market::RetailAuction auction;
   RunSummary sum;
@@ -889,20 +1026,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     // Day-ahead plans, hourly (and at the first step).
     if (k == 0 || t % study.plan_interval_s == 0) {
       const std::int64_t tp = t - t % agents::kPlanStepS;
-      for (int h = 0; h < agents::kPlanHorizon; ++h) {
-        const std::int64_t th = tp + h * agents::kPlanStepS;
-        for (int d = 0; d < ndsos; ++d) {
-          fc.price[static_cast<size_t>(d)][static_cast<size_t>(h)] =
-              wholesale ? wholesale->forecast_retail_price(d, th) : hour_price(study, th);
-        }
-        const auto w = agents::weather_at(weather, th + agents::kPlanStepS / 2);
-        fc.t_out[static_cast<size_t>(h)] = w.t_dry_f;
-        fc.ghi[static_cast<size_t>(h)] = w.ghi_w_per_m2;
-      }
-      for (int d = 0; d < ndsos; ++d) {
-        fc.spread[static_cast<size_t>(d)] =
-            agents::price_spread_usd_per_mwh(fc.price[static_cast<size_t>(d)], bid_rules);
-      }
+      update_forecast(fc, study, weather, wholesale ? &*wholesale : nullptr, bid_rules, tp);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
       for (long i = 0; i < static_cast<long>(local.size()); ++i) {
         const auto tf = Clock::now();
@@ -913,16 +1037,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
         lf.busy_s += seconds(tf, Clock::now());
       }
     }
-    // Interval inputs per DSO: the forecast price of this hour (day-ahead) and the DSO's bid spread.
-    std::vector<agents::IntervalInputs> in_dso(static_cast<size_t>(ndsos));
-    for (int d = 0; d < ndsos; ++d) {
-      auto& in = in_dso[static_cast<size_t>(d)];
-      in.t_s = t;
-      in.dt_s = study.step_s;
-      in.weather = agents::weather_at(weather, t + study.step_s / 2);
-      in.price_usd_per_mwh = wholesale ? wholesale->forecast_retail_price(d, t) : hour_price(study, t);
-      in.spread_usd_per_mwh = fc.spread[static_cast<size_t>(d)];
-    }
+    const std::vector<agents::IntervalInputs> in_dso =
+        interval_inputs(study, weather, wholesale ? &*wholesale : nullptr, fc, t);
     // Bids and PV.
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (long i = 0; i < static_cast<long>(local.size()); ++i) {
@@ -935,43 +1051,11 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     }
     auto t1 = Clock::now();
     tm.agents += seconds(t0, t1);
-    // Every DSO's bids on every rank (a DSO split across ranks clears as on one rank).
-    send.clear();
-    std::fill(unresp.begin(), unresp.end(), 0.0);
-    for (const auto& lf : local) {
-      for (const auto& b : lf.bids) {
-        send.push_back(lf.inst.dso);
-        send.push_back(static_cast<double>(b.agent_id));
-        send.insert(send.end(), b.price_usd_per_mwh.begin(), b.price_usd_per_mwh.end());
-        send.insert(send.end(), b.q_kw.begin(), b.q_kw.end());
-      }
-      unresp[static_cast<size_t>(lf.inst.id)] = lf.unresponsive_kw - lf.pv_kw;
-    }
-    const int nsend = static_cast<int>(send.size());
-    MPI_Allgather(&nsend, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
-    std::exclusive_scan(counts.begin(), counts.end(), displs.begin(), 0);
-    recv.resize(static_cast<size_t>(displs.back() + counts.back()));
-    MPI_Allgatherv(send.data(), nsend, MPI_DOUBLE, recv.data(), counts.data(), displs.data(), MPI_DOUBLE, comm);
-    // Each feeder's entry has exactly one non-zero contributor, so the sum is exact whatever the decomposition.
-    MPI_Allreduce(unresp.data(), unresp_sum.data(), nfeeders, MPI_DOUBLE, MPI_SUM, comm);
+    exchange.run(comm, local, dso_local);  // every DSO's bids where it clears, and its unresponsive load
     auto t2 = Clock::now();
     tm.wait += seconds(t1, t2);
-
-    for (auto& v : dso_bids) v.clear();
-    for (size_t p = 0; p < recv.size(); p += kBidDoubles) {
-      market::BidCurve c;
-      c.agent_id = static_cast<std::uint64_t>(recv[p + 1]);
-      std::copy(recv.begin() + static_cast<long>(p) + 2, recv.begin() + static_cast<long>(p) + 6,
-                c.price_usd_per_mwh.begin());
-      std::copy(recv.begin() + static_cast<long>(p) + 6, recv.begin() + static_cast<long>(p) + 10, c.q_kw.begin());
-      if (dso_local[static_cast<size_t>(recv[p])] != 0) dso_bids[static_cast<size_t>(recv[p])].push_back(c);
-    }
-    std::vector<double> dso_u(static_cast<size_t>(ndsos), 0.0);  // unresponsive load, summed in feeder id order
-    for (const auto& f : feeders) dso_u[static_cast<size_t>(f.dso)] += unresp_sum[static_cast<size_t>(f.id)];
-    for (int d = 0; d < ndsos; ++d) {
-      auto& bids = dso_bids[static_cast<size_t>(d)];
-      std::sort(bids.begin(), bids.end(), [](const auto& a, const auto& b) { return a.agent_id < b.agent_id; });
-    }
+    const auto& dso_bids = exchange.dso_bids;
+    const auto& dso_u = exchange.dso_u;
     // Wholesale real-time market: every DSO's aggregate demand as a stepped bid, LMPs back as retail prices.
     std::vector<double> supply_price(static_cast<size_t>(ndsos));
     double rt_wholesale_s = 0.0;
@@ -991,20 +1075,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     } else {
       std::fill(supply_price.begin(), supply_price.end(), hour_price(study, t));
     }
-    for (int d = 0; d < ndsos; ++d) {
-      if (dso_local[static_cast<size_t>(d)] == 0) continue;
-      const auto& bids = dso_bids[static_cast<size_t>(d)];
-      const double u = dso_u[static_cast<size_t>(d)];
-      const auto& ds = study.dsos[static_cast<size_t>(d)];
-      market::SupplyCurve supply;
-      supply.price_usd_per_mwh = supply_price[static_cast<size_t>(d)];
-      supply.capacity_kw = ds.substation_limit_kw;
-      supply.congestion_usd_per_mwh_per_kw = ds.congestion_usd_per_mwh_per_kw;
-      supply.price_cap_usd_per_mwh = ds.price_cap_usd_per_mwh;
-      supply.price_floor_usd_per_mwh = 0.0;
-      supply.min_kw = -std::numeric_limits<double>::infinity();
-      auction.clear(bids, u, supply, clearing[static_cast<size_t>(d)]);
-    }
+    clear_retail(study, dso_local, dso_bids, dso_u, supply_price, auction, clearing);
     auto t3 = Clock::now();
     tm.market += seconds(t2, t3) - rt_wholesale_s;
 
@@ -1013,25 +1084,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     for (long i = 0; i < static_cast<long>(local.size()); ++i) {
       const auto tf = Clock::now();
       auto& lf = local[static_cast<size_t>(i)];
-      const auto& c = clearing[static_cast<size_t>(lf.inst.dso)];
-      const auto& in = in_dso[static_cast<size_t>(lf.inst.dso)];
-      for (size_t j = 0; j < lf.bids.size(); ++j) {
-        const market::BidCurve bc{lf.bids[j].agent_id, lf.bids[j].price_usd_per_mwh, lf.bids[j].q_kw};
-        lf.dispatch_kw[j] = market::bid_dispatch_kw(bc, c.price_usd_per_mwh, c.marginal_fraction);
-      }
-      for (AgentType ty : kBidding) agents::dispatch(lf.agents, ty, 0, lf.agents.count(ty), in, lf.dispatch_kw);
-      apply_agent_power(lf);
-      if (substation_voltage) lf.engine->set_source_voltage_factor(source_factor[static_cast<size_t>(lf.inst.dso)]);
-      engine::SolveResult r;
-      try {
-        r = lf.engine->solve_prepared_step();
-      } catch (const Error&) {
-        r.converged = false;  // a singular step is reported as not converged; the run continues
-      }
-      take_metrics(lf, r);
-      if (!r.converged) ++nonconverged;
-      buffer_row(lf);
-      lf.trace.buffer_row(lf.agents, lf.dispatch_kw);
+      const auto d = static_cast<size_t>(lf.inst.dso);
+      if (!dispatch_and_solve(lf, clearing[d], in_dso[d], substation_voltage ? source_factor[d] : 0.0)) ++nonconverged;
       lf.busy_s += seconds(tf, Clock::now());
     }
     auto t4 = Clock::now();
