@@ -7,7 +7,7 @@ namespace gridswarm::dss::detail {
 
 namespace {
 
-constexpr std::array<std::pair<const char*, ClassId>, 11> kClasses = {{
+constexpr std::array<std::pair<const char*, ClassId>, 16> kClasses = {{
     {"vsource", ClassId::vsource},
     {"linecode", ClassId::linecode},
     {"line", ClassId::line},
@@ -19,16 +19,20 @@ constexpr std::array<std::pair<const char*, ClassId>, 11> kClasses = {{
     {"regcontrol", ClassId::regcontrol},
     {"capcontrol", ClassId::capcontrol},
     {"loadshape", ClassId::loadshape},
+    {"wiredata", ClassId::wiredata},
+    {"cndata", ClassId::cndata},
+    {"tsdata", ClassId::tsdata},
+    {"linespacing", ClassId::linespacing},
+    {"linegeometry", ClassId::linegeometry},
 }};
 
 // OpenDSS classes that exist but that gridswarm's engine does not model: a clear message beats "unknown".
-constexpr std::array<const char*, 39> kUnsupported = {
-    "generator",   "pvsystem",    "storage",           "energymeter", "monitor",        "fault",       "fuse",
-    "recloser",    "relay",       "swtcontrol",        "isource",     "linegeometry",   "linespacing", "wiredata",
-    "cndata",      "tsdata",      "growthshape",       "tshape",      "priceshape",     "xycurve",     "spectrum",
-    "invcontrol",  "expcontrol",  "storagecontroller", "gicline",     "gictransformer", "autotrans",   "upfc",
-    "upfccontrol", "vsconverter", "indmach012",        "windgen",     "sensor",         "tcc_curve",   "gendispatcher",
-    "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
+constexpr std::array<const char*, 34> kUnsupported = {
+    "generator", "pvsystem",      "storage",     "energymeter", "monitor",           "fault",     "fuse",
+    "recloser",  "relay",         "swtcontrol",  "isource",     "growthshape",       "tshape",    "priceshape",
+    "xycurve",   "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller", "gicline",   "gictransformer",
+    "autotrans", "upfc",          "upfccontrol", "vsconverter", "indmach012",        "windgen",   "sensor",
+    "tcc_curve", "gendispatcher", "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
 
 }  // namespace
 
@@ -67,6 +71,16 @@ const char* class_name(ClassId id) {
       return "CapControl";
     case ClassId::loadshape:
       return "LoadShape";
+    case ClassId::wiredata:
+      return "WireData";
+    case ClassId::cndata:
+      return "CNData";
+    case ClassId::tsdata:
+      return "TSData";
+    case ClassId::linespacing:
+      return "LineSpacing";
+    case ClassId::linegeometry:
+      return "LineGeometry";
   }
   return "?";
 }

@@ -19,7 +19,12 @@ enum class ClassId {
   reactor,
   regcontrol,
   capcontrol,
-  loadshape
+  loadshape,
+  wiredata,
+  cndata,
+  tsdata,
+  linespacing,
+  linegeometry
 };
 
 /// The class named `name`; nullopt if unknown. Throws InputError for OpenDSS classes gridswarm does not support.
@@ -69,6 +74,21 @@ void visit_class(ClassId id, Store& s, F&& f) {
     case ClassId::loadshape:
       f(s.loadshapes, loadshape_props());
       break;
+    case ClassId::wiredata:
+      f(s.wiredata, wiredata_props());
+      break;
+    case ClassId::cndata:
+      f(s.cndata, cndata_props());
+      break;
+    case ClassId::tsdata:
+      f(s.tsdata, tsdata_props());
+      break;
+    case ClassId::linespacing:
+      f(s.linespacings, linespacing_props());
+      break;
+    case ClassId::linegeometry:
+      f(s.linegeometries, linegeometry_props());
+      break;
   }
 }
 
@@ -79,6 +99,7 @@ Def make_def(const std::string& name, const SourceLoc& loc, const Settings& sett
   d.loc = loc;
   if constexpr (requires { d.base_frequency_hz; }) d.base_frequency_hz = settings.default_base_frequency_hz;
   if constexpr (requires { d.frequency_hz; }) d.frequency_hz = settings.default_base_frequency_hz;
+  if constexpr (requires { d.earth_model; }) d.earth_model = settings.earth_model;
   return d;
 }
 

@@ -76,6 +76,13 @@ void code_kron(CodeEntry&, const Token& v, EditContext&) {
 
 // ---- Line -----------------------------------------------------------------------------------------------------
 
+// Line.KillGeometrySpecified / KillSpacingSpecified.
+void kill_construction(LineDef& d) {
+  d.geometry.clear();
+  d.spacing.clear();
+  d.wires.clear();
+}
+
 // Line.FetchLineCode: the line takes the code's phases, frequency and impedances (sequence or matrices).
 void line_linecode(LineEntry& e, const Token& v, EditContext& ctx) {
   const std::string name = lower(v.text);
@@ -85,6 +92,7 @@ void line_linecode(LineEntry& e, const Token& v, EditContext& ctx) {
   const LineCodeDef& c = code->def;
   d.linecode = name;
   d.own_impedance = false;
+  kill_construction(d);
   d.phases = c.nphases;
   d.base_frequency_hz = c.base_frequency_hz;
   d.sym_components = c.sym_components;
@@ -107,10 +115,93 @@ void line_phases(LineEntry& e, const Token& v, EditContext&) {
   e.def.phases_set = true;
 }
 
-// Own impedances kill the line code and reset the length units (Line.pas ResetLengthUnits).
+// Own impedances kill the line code, geometry and spacing and reset the length units (Line.pas ResetLengthUnits).
 void make_own(LineDef& d) {
   d.own_impedance = true;
   d.units = LengthUnit::none;
+  kill_construction(d);
+}
+
+// Line.FetchGeometryCode: the line takes the geometry's conductor count (nphases when it reduces the neutrals);
+// its impedances are computed from the geometry by the engine.
+void line_geometry(LineEntry& e, const Token& v, EditContext& ctx) {
+  const std::string name = lower(v.text);
+  const auto* geo = ctx.store.linegeometries.find(name);
+  if (geo == nullptr) throw ModelIssue("LineGeometry '" + name + "' is not defined");
+  if (geo->def.nconds < 1) throw ModelIssue("LineGeometry '" + name + "' has no conductors (nconds)");
+  LineDef& d = e.def;
+  kill_construction(d);
+  d.linecode.clear();
+  d.own_impedance = false;
+  d.geometry = name;
+  d.phases = geo->def.reduce ? geo->def.nphases : geo->def.nconds;
+  d.sym_components = false;
+}
+
+// Line.FetchLineSpacing: positions from the spacing, wires to follow (wires=, CNCables=, TSCables=).
+void line_spacing(LineEntry& e, const Token& v, EditContext& ctx) {
+  const std::string name = lower(v.text);
+  const auto* sp = ctx.store.linespacings.find(name);
+  if (sp == nullptr) throw ModelIssue("LineSpacing '" + name + "' is not defined");
+  LineDef& d = e.def;
+  kill_construction(d);
+  d.linecode.clear();
+  d.own_impedance = false;
+  d.spacing = name;
+  d.wires.assign(static_cast<std::size_t>(sp->def.nconds), ConductorRef{});
+  d.phases = sp->def.nphases;
+  d.sym_components = false;
+}
+
+int spacing_nconds(const LineEntry& e, EditContext& ctx) {
+  if (e.def.spacing.empty()) throw ModelIssue("the LineSpacing must be assigned (spacing=) before the wires");
+  return ctx.store.linespacings.find(e.def.spacing)->def.nconds;
+}
+
+// wires=[...] (Line.SetWires): every conductor of the spacing, or only the bare neutrals after cable phases.
+void line_wires(LineEntry& e, const Token& v, EditContext& ctx) {
+  const int nconds = spacing_nconds(e, ctx);
+  const int nphases = ctx.store.linespacings.find(e.def.spacing)->def.nphases;
+  bool cables = false;
+  for (int i = 0; i < nphases; ++i)
+    cables = cables || e.def.wires[static_cast<std::size_t>(i)].kind != ConductorDataDef::Kind::wire;
+  const int first = cables ? nphases : 0;
+  const std::vector<Token> names = to_list(v);
+  if (static_cast<int>(names.size()) != nconds - first) {
+    throw ModelIssue("has " + std::to_string(names.size()) + " wires, expected " + std::to_string(nconds - first) +
+                     " for LineSpacing '" + e.def.spacing + "'");
+  }
+  for (std::size_t i = 0; i < names.size(); ++i)
+    e.def.wires[static_cast<std::size_t>(first) + i] = to_conductor_ref(names[i], ConductorDataDef::Kind::wire, ctx);
+}
+
+// CNCables=[...] / TSCables=[...]: the cable phases 1..count.
+template <ConductorDataDef::Kind K>
+void line_cables(LineEntry& e, const Token& v, EditContext& ctx) {
+  const int nconds = spacing_nconds(e, ctx);
+  const std::vector<Token> names = to_list(v);
+  if (names.empty() || static_cast<int>(names.size()) > nconds) {
+    throw ModelIssue("has " + std::to_string(names.size()) + " cables, expected 1.." + std::to_string(nconds) +
+                     " for LineSpacing '" + e.def.spacing + "'");
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) e.def.wires[i] = to_conductor_ref(names[i], K, ctx);
+}
+
+void line_earth_model(LineEntry& e, const Token& v, EditContext&) {
+  const std::string s = lower(v.text);
+  if (is_prefix_of(s, "carson"))
+    e.def.earth_model = EarthModel::carson;
+  else if (is_prefix_of(s, "fullcarson"))
+    e.def.earth_model = EarthModel::full_carson;
+  else if (is_prefix_of(s, "deri"))
+    e.def.earth_model = EarthModel::deri;
+  else
+    throw InputError("bad earth model '" + v.text + "' (expected Carson, FullCarson or Deri)");
+}
+
+void line_rho(LineEntry& e, const Token& v, EditContext&) {
+  e.def.rho_ohm_m = to_positive(v);
+  e.def.rho_set = true;
 }
 
 template <double LineDef::*Field>
@@ -144,7 +235,7 @@ void line_switch(LineEntry& e, const Token& v, EditContext&) {
   d.c1_nf = 1.1;
   d.c0_nf = 1.0;
   d.length = 0.001;
-  make_own(d);
+  make_own(d);  // also kills the line code, geometry and spacing
   use_sequence(d);
 }
 
@@ -202,14 +293,14 @@ const PropList<LineEntry>& line_props() {
       {"Switch", line_switch},
       {"Rg", ignore_number<LineEntry>},
       {"Xg", ignore_number<LineEntry>},
-      {"rho", ignore_number<LineEntry>},
-      {"geometry", nullptr},
+      {"rho", line_rho},
+      {"geometry", line_geometry},
       {"units", [](LineEntry& e, const Token& v, EditContext&) { e.def.units = to_length_unit(v); }},
-      {"spacing", nullptr},
-      {"wires", nullptr},
-      {"EarthModel", ignore_any<LineEntry>},
-      {"cncables", nullptr},
-      {"tscables", nullptr},
+      {"spacing", line_spacing},
+      {"wires", line_wires},
+      {"EarthModel", line_earth_model},
+      {"cncables", line_cables<ConductorDataDef::Kind::cn>},
+      {"tscables", line_cables<ConductorDataDef::Kind::ts>},
       {"B1", line_susceptance<&LineDef::c1_nf>},
       {"B0", line_susceptance<&LineDef::c0_nf>},
       {"Seasons", ignore_number<LineEntry>},

@@ -24,6 +24,11 @@ enum class LengthUnit { none, mi, kft, km, m, ft, in, cm, mm };
 
 enum class Connection { wye, delta };
 
+/// Earth return model of line constants computed from geometry (OpenDSS `Set EarthModel`, Line `EarthModel=`):
+/// Carson = OpenDSS "Carson" (the modified/simplified Carson equations of Kersting), full_carson = "FullCarson"
+/// (Carson's series), deri = "Deri" (complex depth, with skin effect; the OpenDSS default).
+enum class EarthModel { carson, full_carson, deri };
+
 /// Common header of every element: its name, where it was defined and whether it takes part in the circuit.
 struct ElementBase {
   std::string name;  ///< lower-case, without the class prefix
@@ -63,6 +68,58 @@ struct LineCodeDef : ElementBase {
   double normamps = 400.0, emergamps = 600.0;
 };
 
+/// Conductor data of WireData (bare wire), CNData (concentric-neutral cable) and TSData (tape-shielded cable), as
+/// ConductorData.pas / CableData.pas / CNData.pas / TSData.pas hold it: values in the units of the element, < 0 for
+/// "not given" (OpenDSS's -1 sentinel; the side effects that derive one value from another have been applied).
+struct ConductorDataDef : ElementBase {
+  enum class Kind { wire, cn, ts };
+  Kind kind = Kind::wire;
+  double rdc = -1.0, rac = -1.0;  ///< ohm per r_units
+  LengthUnit r_units = LengthUnit::none;
+  double gmr = -1.0;  ///< GMRac, gmr_units
+  LengthUnit gmr_units = LengthUnit::none;
+  double radius = -1.0;      ///< radius_units (`diam=` writes diam/2)
+  double cap_radius = -1.0;  ///< radius for the capacitance (bundles); < 0: radius
+  LengthUnit radius_units = LengthUnit::none;
+  double normamps = -1.0, emergamps = -1.0;
+  // CableData (CN and TS): diameters and thicknesses in radius_units.
+  double eps_r = 2.3;
+  double ins_layer = -1.0, dia_ins = -1.0, dia_cable = -1.0;
+  // CNData: k strands of diameter dia_strand (radius_units), GMR gmr_strand (gmr_units), R r_strand (ohm per r_units).
+  int k_strand = 2;
+  double dia_strand = -1.0, gmr_strand = -1.0, r_strand = -1.0;
+  // TSData: shield diameter and tape thickness (radius_units), tape lap in percent.
+  double dia_shield = -1.0, tape_layer = -1.0, tape_lap_pct = 20.0;
+};
+
+/// LineSpacing: nconds conductor positions (x horizontal, h height; negative h = buried), the first nphases phases.
+struct LineSpacingDef : ElementBase {
+  int nconds = 3;
+  int nphases = 3;
+  std::vector<double> x = std::vector<double>(3, 0.0), h = std::vector<double>(3, 0.0);  ///< nconds each, `units`
+  LengthUnit units = LengthUnit::ft;
+};
+
+/// A conductor named by a geometry or a line: which class (WireData, CNData or TSData) and its lower-case name.
+struct ConductorRef {
+  ConductorDataDef::Kind kind = ConductorDataDef::Kind::wire;
+  std::string name;  ///< empty: not assigned
+};
+
+/// LineGeometry: nconds conductors with their data and positions; `reduce` Kron-reduces the conductors beyond
+/// nphases (the neutrals) out of the line. Units are per conductor (OpenDSS `units=` applies to the active `cond=`
+/// and is sticky for the following ones; a conductor whose units were never set is in meters, as OpenDSS's -1).
+struct LineGeometryDef : ElementBase {
+  int nconds = 0;
+  int nphases = 0;
+  std::vector<ConductorRef> conductors;  ///< nconds
+  std::vector<double> x, h;              ///< nconds
+  std::vector<LengthUnit> units;         ///< nconds
+  std::vector<bool> units_set;           ///< nconds: false = never set (meters)
+  bool reduce = false;
+  double normamps = 0.0, emergamps = 0.0;
+};
+
 /// Line. When `linecode` is non-empty the code's values are used (looked up by the engine); own sequence or matrix
 /// values written after the linecode override it (own_impedance = true).
 struct LineDef : ElementBase {
@@ -81,6 +138,14 @@ struct LineDef : ElementBase {
   double base_frequency_hz = 60.0;
   /// Terminal conductors opened by `Open Line.x term=n` (terminal index 1-based -> opened).
   std::vector<int> open_terminals;
+  /// Impedances from a LineGeometry (geometry non-empty) or from a LineSpacing with its wires (spacing non-empty and
+  /// wires assigned); the engine computes Z and C from them (src/engine/line_constants.hpp).
+  std::string geometry;                       ///< lower-case LineGeometry name or empty
+  std::string spacing;                        ///< lower-case LineSpacing name or empty
+  std::vector<ConductorRef> wires;            ///< one per spacing conductor (wires=, CNCables=, TSCables=)
+  EarthModel earth_model = EarthModel::deri;  ///< `Set EarthModel` when the line was created, or `EarthModel=`
+  double rho_ohm_m = 100.0;                   ///< earth resistivity
+  bool rho_set = false;                       ///< `rho=` written: it overrides the geometry's (100 ohm-m)
 };
 
 struct WindingDef {
@@ -208,8 +273,9 @@ struct Settings {
   int max_control_iterations = 10;
   double tolerance = 1e-4;
   double load_mult = 1.0;
-  int number = 1;            ///< solutions per Solve in time modes
-  double stepsize_s = 3600;  ///< time step in time modes
+  int number = 1;                             ///< solutions per Solve in time modes
+  double stepsize_s = 3600;                   ///< time step in time modes
+  EarthModel earth_model = EarthModel::deri;  ///< `Set EarthModel`: default of lines created afterwards
 };
 
 /// A command that acts on the solved circuit, kept in file order (the circuit itself is the final state).
@@ -226,6 +292,9 @@ struct Circuit {
   Settings settings;
   std::vector<VsourceDef> vsources;  ///< vsources[0] is the circuit's `source`
   std::vector<LineCodeDef> linecodes;
+  std::vector<ConductorDataDef> wiredata, cndata, tsdata;
+  std::vector<LineSpacingDef> linespacings;
+  std::vector<LineGeometryDef> linegeometries;
   std::vector<LineDef> lines;
   std::vector<TransformerDef> transformers;
   std::vector<LoadDef> loads;

@@ -289,7 +289,10 @@ void apply_option(const std::string& o, const Token& v, Settings& s) {
     s.number = to_count(v, 1);
   else if (o == "stepsize" || o == "h")
     s.stepsize_s = to_step_seconds(v);
-  else if (!is_ignored(o))
+  else if (o == "earthmodel") {
+    const std::string m = to_keyword(v, {"carson", "fullcarson", "deri"}, "earth model");
+    s.earth_model = m == "carson" ? EarthModel::carson : m == "deri" ? EarthModel::deri : EarthModel::full_carson;
+  } else if (!is_ignored(o))
     throw InputError("is not supported by gridswarm");
   if (o == "tolerance" && !(s.tolerance > 0.0)) throw InputError("tolerance must be > 0");
   if (o == "loadmult" && s.load_mult < 0.0) throw InputError("loadmult must be >= 0");

@@ -336,6 +336,13 @@ Circuit Reader::finish(const std::string& display) {
   }
   finish_table(store_.vsources, circuit_.vsources);
   finish_table(store_.linecodes, circuit_.linecodes);
+  finish_table(store_.wiredata, circuit_.wiredata);
+  finish_table(store_.cndata, circuit_.cndata);
+  finish_table(store_.tsdata, circuit_.tsdata);
+  for (auto& c : circuit_.cndata) c.kind = ConductorDataDef::Kind::cn;
+  for (auto& c : circuit_.tsdata) c.kind = ConductorDataDef::Kind::ts;
+  finish_table(store_.linespacings, circuit_.linespacings);
+  finish_table(store_.linegeometries, circuit_.linegeometries);
   finish_table(store_.lines, circuit_.lines);
   finish_table(store_.transformers, circuit_.transformers);
   finish_table(store_.loads, circuit_.loads);

@@ -26,6 +26,11 @@ struct VsourceExtra {
   bool z0_given = false;  ///< Z0 written: Z1 no longer copies itself into Z0
 };
 
+struct LineGeometryExtra {
+  int active_cond = 1;                    ///< `cond=` selects it (1-based)
+  LengthUnit last_unit = LengthUnit::ft;  ///< sticky `units=` for conductors selected afterwards
+};
+
 template <class Def, class Extra = NoExtra>
 struct Entry {
   Def def;
@@ -67,6 +72,9 @@ using ReactorTable = Table<ReactorDef>;
 using RegControlTable = Table<RegControlDef>;
 using CapControlTable = Table<CapControlDef>;
 using LoadShapeTable = Table<LoadShapeDef>;
+using ConductorDataTable = Table<ConductorDataDef>;
+using LineSpacingTable = Table<LineSpacingDef>;
+using LineGeometryTable = Table<LineGeometryDef, LineGeometryExtra>;
 
 /// Everything defined so far in the active circuit.
 struct Store {
@@ -81,6 +89,9 @@ struct Store {
   RegControlTable regcontrols;
   CapControlTable capcontrols;
   LoadShapeTable loadshapes;
+  ConductorDataTable wiredata, cndata, tsdata;
+  LineSpacingTable linespacings;
+  LineGeometryTable linegeometries;
 };
 
 /// What setters may consult besides their own element.
@@ -161,6 +172,17 @@ const PropList<ReactorTable::EntryType>& reactor_props();
 const PropList<RegControlTable::EntryType>& regcontrol_props();
 const PropList<CapControlTable::EntryType>& capcontrol_props();
 const PropList<LoadShapeTable::EntryType>& loadshape_props();
+const PropList<ConductorDataTable::EntryType>& wiredata_props();
+const PropList<ConductorDataTable::EntryType>& cndata_props();
+const PropList<ConductorDataTable::EntryType>& tsdata_props();
+const PropList<LineSpacingTable::EntryType>& linespacing_props();
+const PropList<LineGeometryTable::EntryType>& linegeometry_props();
+
+/// The conductor table of a kind (WireData, CNData or TSData) and the class name for messages.
+ConductorDataTable& conductor_table(Store& store, ConductorDataDef::Kind kind);
+const char* conductor_class_name(ConductorDataDef::Kind kind);
+/// A reference to a conductor of `kind` that must exist.
+ConductorRef to_conductor_ref(const Token& value, ConductorDataDef::Kind kind, EditContext& ctx);
 
 /// Checks done when the whole script has been read (LoadShape npts against its arrays).
 void finish_loadshape(LoadShapeDef& shape);

@@ -11,6 +11,7 @@
 #include "engine/assembly.hpp"
 #include "engine/capcontrol.hpp"
 #include "engine/klu_solver.hpp"
+#include "engine/line_constants.hpp"
 #include "engine/primitives.hpp"
 #include "engine/regcontrol.hpp"
 #include "engine/topology.hpp"
@@ -162,6 +163,7 @@ struct Engine::Impl {
   void build_elements();
   void add_vsources();
   void add_lines();
+  CMatrix construction_yprim(const dss::LineDef& ln, const std::string& label);
   void add_transformers();
   void add_shunts();
   void add_loads();
@@ -215,6 +217,11 @@ void Engine::Impl::release_build_data() {
   // instances in one process keep only their solver state. Transformers (taps), capacitors (states), controls and
   // load shapes stay.
   circuit.linecodes = {};
+  circuit.wiredata = {};
+  circuit.cndata = {};
+  circuit.tsdata = {};
+  circuit.linespacings = {};
+  circuit.linegeometries = {};
   circuit.lines = {};
   circuit.loads = {};
   circuit.reactors = {};
@@ -256,6 +263,25 @@ void Engine::Impl::add_vsources() {
   }
 }
 
+namespace {
+
+/// Impedances from a LineGeometry, or from a LineSpacing with wires (Line.pas SpacingSpecified).
+bool line_from_construction(const dss::LineDef& ln) { return !ln.geometry.empty() || !ln.spacing.empty(); }
+
+}  // namespace
+
+CMatrix Engine::Impl::construction_yprim(const dss::LineDef& ln, const std::string& label) {
+  const std::string who = where(ln.loc, label);
+  LineConstants lc;
+  try {
+    lc = compute_line_constants(line_construction(ln, circuit));
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(who + (ln.geometry.empty() ? "LineSpacing '" + ln.spacing : "LineGeometry '" + ln.geometry) +
+                     "': " + e.what());
+  }
+  return line_yprim_from_constants(lc, ln.length, ln.units, who);
+}
+
 void Engine::Impl::add_lines() {
   const auto codes = index_by_name(circuit.linecodes);
   for (const auto& ln : circuit.lines) {
@@ -272,7 +298,8 @@ void Engine::Impl::add_lines() {
     const auto n2 = terminal_nodes(ln.bus2, nph, nph, ln.loc, label);
     nodes.insert(nodes.end(), n2.begin(), n2.end());
     // An opened terminal's conductors carry no current: OpenDSS removes them from Yprim by Kron reduction.
-    CMatrix y = line_yprim(ln, code, circuit.settings.default_base_frequency_hz);
+    CMatrix y = line_from_construction(ln) ? construction_yprim(ln, label)
+                                           : line_yprim(ln, code, circuit.settings.default_base_frequency_hz);
     if (!ln.open_terminals.empty()) {
       std::vector<bool> open(static_cast<size_t>(y.n), false);
       for (const int t : ln.open_terminals) {

@@ -249,6 +249,12 @@ void apply_matrices(PerLength& pl, int n, const std::vector<double>& r, const st
 
 // =================================================================================================================
 
+double meters_per_unit(dss::LengthUnit u) { return to_meters(u); }
+
+bool invert_cmatrix(CMatrix& m) { return invert_in_place(m); }
+
+CMatrix two_terminal_yprim(const CMatrix& y) { return two_terminal(y); }
+
 double length_conversion(dss::LengthUnit from, dss::LengthUnit to) {
   // LineUnits.ConvertLineUnits: From_Meters(to) * To_Meters(from), 1 if either unit is none.
   if (from == dss::LengthUnit::none || to == dss::LengthUnit::none) return 1.0;

@@ -32,6 +32,15 @@ struct CMatrix {
   const cplx& operator()(int i, int j) const { return a[static_cast<size_t>(i) * n + j]; }
 };
 
+/// Metres per `u` (OpenDSS To_Meters); 1 for none.
+double meters_per_unit(dss::LengthUnit u);
+
+/// In-place inverse (Gauss-Jordan, partial pivoting); false when singular (OpenDSS TcMatrix.Invert error).
+bool invert_cmatrix(CMatrix& m);
+
+/// Two-terminal series element: Yprim = [Y -Y; -Y Y] over 2n conductors.
+CMatrix two_terminal_yprim(const CMatrix& y);
+
 /// Factor converting a length in `from` units into `to` units (OpenDSS ConvertLineUnits); 1 if either is none.
 double length_conversion(dss::LengthUnit from, dss::LengthUnit to);
 
