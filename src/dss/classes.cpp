@@ -7,7 +7,7 @@ namespace gridswarm::dss::detail {
 
 namespace {
 
-constexpr std::array<std::pair<const char*, ClassId>, 16> kClasses = {{
+constexpr std::array<std::pair<const char*, ClassId>, 21> kClasses = {{
     {"vsource", ClassId::vsource},
     {"linecode", ClassId::linecode},
     {"line", ClassId::line},
@@ -24,15 +24,21 @@ constexpr std::array<std::pair<const char*, ClassId>, 16> kClasses = {{
     {"tsdata", ClassId::tsdata},
     {"linespacing", ClassId::linespacing},
     {"linegeometry", ClassId::linegeometry},
+    {"energymeter", ClassId::energymeter},
+    {"monitor", ClassId::monitor},
+    {"fuse", ClassId::fuse},
+    {"recloser", ClassId::recloser},
+    {"swtcontrol", ClassId::swtcontrol},
 }};
 
 // OpenDSS classes that exist but that gridswarm's engine does not model: a clear message beats "unknown".
-constexpr std::array<const char*, 34> kUnsupported = {
-    "generator", "pvsystem",      "storage",     "energymeter", "monitor",           "fault",     "fuse",
-    "recloser",  "relay",         "swtcontrol",  "isource",     "growthshape",       "tshape",    "priceshape",
-    "xycurve",   "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller", "gicline",   "gictransformer",
-    "autotrans", "upfc",          "upfccontrol", "vsconverter", "indmach012",        "windgen",   "sensor",
-    "tcc_curve", "gendispatcher", "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
+// Relay stays here: a reverse-power relay (network protector) operates under normal load flow.
+constexpr std::array<const char*, 29> kUnsupported = {
+    "generator", "pvsystem",       "storage",   "fault",         "relay",       "isource",     "growthshape",
+    "tshape",    "priceshape",     "xycurve",   "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller",
+    "gicline",   "gictransformer", "autotrans", "upfc",          "upfccontrol", "vsconverter", "indmach012",
+    "windgen",   "sensor",         "tcc_curve", "gendispatcher", "vccs",        "esvlcontrol", "gicsource",
+    "dynamicexp"};
 
 }  // namespace
 
@@ -45,6 +51,22 @@ std::optional<ClassId> find_class(const std::string& name) {
     if (key == n) throw InputError("class '" + name + "' is not supported by gridswarm");
   }
   return std::nullopt;
+}
+
+bool is_general_class(ClassId id) {
+  switch (id) {
+    case ClassId::linecode:
+    case ClassId::xfmrcode:
+    case ClassId::loadshape:
+    case ClassId::wiredata:
+    case ClassId::cndata:
+    case ClassId::tsdata:
+    case ClassId::linespacing:
+    case ClassId::linegeometry:
+      return true;
+    default:
+      return false;
+  }
 }
 
 const char* class_name(ClassId id) {
@@ -81,6 +103,16 @@ const char* class_name(ClassId id) {
       return "LineSpacing";
     case ClassId::linegeometry:
       return "LineGeometry";
+    case ClassId::energymeter:
+      return "EnergyMeter";
+    case ClassId::monitor:
+      return "Monitor";
+    case ClassId::fuse:
+      return "Fuse";
+    case ClassId::recloser:
+      return "Recloser";
+    case ClassId::swtcontrol:
+      return "SwtControl";
   }
   return "?";
 }

@@ -24,8 +24,17 @@ enum class ClassId {
   cndata,
   tsdata,
   linespacing,
-  linegeometry
+  linegeometry,
+  energymeter,
+  monitor,
+  fuse,
+  recloser,
+  swtcontrol
 };
+
+/// OpenDSS's general (DSS_OBJECT) classes, which exist outside a circuit and may be created before `New Circuit`
+/// (ExecHelper.pas AddObject): codes, shapes and conductor data.
+bool is_general_class(ClassId id);
 
 /// The class named `name`; nullopt if unknown. Throws InputError for OpenDSS classes gridswarm does not support.
 std::optional<ClassId> find_class(const std::string& name);
@@ -88,6 +97,21 @@ void visit_class(ClassId id, Store& s, F&& f) {
       break;
     case ClassId::linegeometry:
       f(s.linegeometries, linegeometry_props());
+      break;
+    case ClassId::energymeter:
+      f(s.energymeters, energymeter_props());
+      break;
+    case ClassId::monitor:
+      f(s.monitors, monitor_props());
+      break;
+    case ClassId::fuse:
+      f(s.fuses, fuse_props());
+      break;
+    case ClassId::recloser:
+      f(s.reclosers, recloser_props());
+      break;
+    case ClassId::swtcontrol:
+      f(s.swtcontrols, swtcontrol_props());
       break;
   }
 }

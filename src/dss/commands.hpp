@@ -23,6 +23,8 @@ enum class Command {
   close,
   clear,
   calc_voltage_bases,
+  batch_edit,
+  set_kv_base,
   ignored,      ///< output only (Show, Plot, Export, BusCoords, ...): accepted, no effect on the circuit
   unsupported,  ///< a real OpenDSS command the reader does not implement: error
 };

@@ -39,6 +39,21 @@ void reg_bus(RegEntry&, const Token&, EditContext&) {
   throw InputError("a remote regulated bus is not supported (use R and X line-drop compensation)");
 }
 
+// TapNum=n sets the controlled winding's present tap to 1 + n x (MaxTap - MinTap) / NumTaps, clamped to the tap range
+// (RegControl.pas TapNum side effect, Transformer.pas Set_PresentTap). Needs the transformer first.
+void reg_tapnum(RegEntry& e, const Token& v, EditContext& ctx) {
+  const int n = to_int(v);
+  auto* tr = ctx.store.transformers.find(e.def.transformer);
+  if (tr == nullptr) throw ModelIssue("TapNum needs transformer= first");
+  const int w = e.def.tap_winding > 0 ? e.def.tap_winding : e.def.winding;
+  if (w < 1 || static_cast<std::size_t>(w) > tr->def.windings.size())
+    throw ModelIssue("winding " + std::to_string(w) + " is not a winding of Transformer '" + tr->def.name + "'");
+  WindingDef& wd = tr->def.windings[static_cast<std::size_t>(w - 1)];
+  if (wd.num_taps <= 0) throw ModelIssue("the winding has no taps (NumTaps=0)");
+  const double tap = 1.0 + n * (wd.max_tap_pu - wd.min_tap_pu) / wd.num_taps;
+  wd.tap_pu = std::clamp(tap, std::min(wd.min_tap_pu, wd.max_tap_pu), std::max(wd.min_tap_pu, wd.max_tap_pu));
+}
+
 void reg_no_only(RegEntry&, const Token& v, EditContext&) {
   if (to_bool(v)) throw InputError("only 'no' is supported");
 }
@@ -140,7 +155,7 @@ const PropList<RegEntry>& regcontrol_props() {
       {"revNeutral", ignore_any<RegEntry>},
       {"EventLog", ignore_any<RegEntry>},
       {"RemotePTRatio", nullptr},
-      {"TapNum", nullptr},
+      {"TapNum", reg_tapnum},
       {"Reset", ignore_any<RegEntry>},
       {"LDC_Z", nullptr},
       {"rev_Z", nullptr},

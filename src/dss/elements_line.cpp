@@ -5,6 +5,7 @@
 // three matrices are first filled from those values (as OpenDSS keeps Z and Yc computed from them), so a LineCode
 // with only rmatrix/xmatrix keeps the default capacitance. When sequence values become authoritative again, the
 // matrices are cleared (sym_components says which form holds).
+#include <complex>
 #include <numbers>
 
 #include "dss/store.hpp"
@@ -47,6 +48,7 @@ void code_phases(CodeEntry& e, const Token& v, EditContext&) {
   const int n = to_int(v);
   if (n < 1) throw InputError("nphases must be >= 1");
   if (n > kMaxPhases) throw InputError("nphases must be <= " + std::to_string(kMaxPhases));
+  if (n != e.def.nphases) e.extra.neutral = n;  // the last conductor (LineCode.pas Set_NumPhases)
   e.def.nphases = n;
   use_sequence(e.def);  // LineCode.pas: nphases re-derives the matrices from the sequence values
 }
@@ -70,8 +72,49 @@ void code_susceptance(CodeEntry& e, const Token& v, EditContext&) {
   use_sequence(e.def);
 }
 
-void code_kron(CodeEntry&, const Token& v, EditContext&) {
-  if (to_bool(v)) throw InputError("Kron reduction is not supported");
+// Kron=yes (LineCode.pas DoKronReduction, an action when written): on a matrix model with neutral != 0 and more than
+// one phase, eliminates conductor `neutral` (V = 0 there): Z' = Z_pp - Z_pn Z_nn^-1 Z_np in complex arithmetic;
+// OpenDSS reduces the inverse of Yc, whose Schur complement inverts back to C_pp, i.e. C without the neutral's row
+// and column. nphases drops by one and neutral becomes 0 (a second `Kron=yes` needs a new `neutral=`). A sequence
+// model is left as it is, as OpenDSS; Kron=no does nothing.
+void code_kron(CodeEntry& e, const Token& v, EditContext&) {
+  if (!to_bool(v)) return;
+  LineCodeDef& d = e.def;
+  if (d.sym_components || e.extra.neutral == 0) return;
+  const int n = d.nphases;
+  const int k = e.extra.neutral - 1;
+  if (n < 2) throw ModelIssue("cannot Kron-reduce a 1-phase LineCode");
+  if (k < 0 || k >= n)
+    throw ModelIssue("neutral conductor " + std::to_string(k + 1) + " is not in 1.." + std::to_string(n));
+  using C = std::complex<double>;
+  const auto at = [n](const std::vector<double>& m, int i, int j) {
+    return m[static_cast<std::size_t>(i) * static_cast<std::size_t>(n) + static_cast<std::size_t>(j)];
+  };
+  const C znn(at(d.rmatrix, k, k), at(d.xmatrix, k, k));
+  if (znn == C(0.0, 0.0)) throw ModelIssue("cannot Kron-reduce: the neutral's self impedance is zero");
+  std::vector<double> r, x, c;
+  for (int i = 0; i < n; ++i) {
+    if (i == k) continue;
+    for (int j = 0; j < n; ++j) {
+      if (j == k) continue;
+      const C zij = C(at(d.rmatrix, i, j), at(d.xmatrix, i, j)) -
+                    C(at(d.rmatrix, i, k), at(d.xmatrix, i, k)) * C(at(d.rmatrix, k, j), at(d.xmatrix, k, j)) / znn;
+      r.push_back(zij.real());
+      x.push_back(zij.imag());
+      c.push_back(at(d.cmatrix_nf, i, j));
+    }
+  }
+  d.nphases = n - 1;
+  d.rmatrix = std::move(r);
+  d.xmatrix = std::move(x);
+  d.cmatrix_nf = std::move(c);
+  e.extra.neutral = 0;
+}
+
+void code_neutral(CodeEntry& e, const Token& v, EditContext&) {
+  const int k = to_int(v);
+  if (k < 0) throw InputError("neutral must be >= 0");
+  e.extra.neutral = k;
 }
 
 // ---- Line -----------------------------------------------------------------------------------------------------
@@ -264,7 +307,7 @@ const PropList<CodeEntry>& linecode_props() {
       {"Rg", ignore_number<CodeEntry>},  // earth return terms only matter away from the base frequency
       {"Xg", ignore_number<CodeEntry>},
       {"rho", ignore_number<CodeEntry>},
-      {"neutral", ignore_number<CodeEntry>},
+      {"neutral", code_neutral},
       {"B1", code_susceptance<&LineCodeDef::c1_nf>},
       {"B0", code_susceptance<&LineCodeDef::c0_nf>},
       {"Seasons", ignore_number<CodeEntry>},

@@ -3,6 +3,9 @@
 // Load power specification (Load.pas LoadSpecType): kW selects kW+PF, kvar selects kW+kvar, kVA selects kVA+PF;
 // PF does not change it (after kvar, PF is recomputed by OpenDSS and the written value is ignored).
 // `daily=` also sets `yearly` when no yearly shape was given. Allocation by xfkVA/kWh is not supported.
+#include <algorithm>
+#include <cmath>
+
 #include "dss/store.hpp"
 
 namespace gridswarm::dss::detail {
@@ -45,6 +48,44 @@ void load_rneut(LoadEntry&, const Token& v, EditContext&) {
   if (to_double(v) >= 0.0) throw InputError("a load neutral impedance (Rneut >= 0) is not supported");
 }
 
+// kW and kvar of an allocated load: kW = xfkVA x factor x |pf|, kvar from pf (Load.pas ComputeAllocatedLoad). With
+// no connected kVA OpenDSS keeps kW and kvar; so does the model (its kW/pf or kW/kvar spec gives the same values).
+void compute_allocated(LoadEntry& e) {
+  e.extra.allocated = true;
+  if (!(e.extra.connected_kva > 0.0)) return;
+  LoadDef& d = e.def;
+  d.kw = e.extra.connected_kva * e.extra.kva_allocation_factor * std::abs(d.pf);
+  d.kvar = d.pf == 0.0 ? 0.0 : d.kw * std::sqrt(1.0 / (d.pf * d.pf) - 1.0);
+  if (d.pf < 0.0) d.kvar = -d.kvar;
+  d.spec = LoadDef::Spec::kw_kvar;
+}
+
+void load_xfkva(LoadEntry& e, const Token& v, EditContext&) {
+  const double kva = to_double(v);
+  if (kva < 0.0) throw InputError("xfkVA must be >= 0");
+  e.extra.connected_kva = kva;
+  compute_allocated(e);
+}
+
+void load_allocation_factor(LoadEntry& e, const Token& v, EditContext&) {
+  const double f = to_double(v);
+  if (f < 0.0) throw InputError("allocationfactor must be >= 0");
+  e.extra.kva_allocation_factor = f;
+  e.def.allocation_factor = f;
+  compute_allocated(e);
+}
+
+// pf of an allocated load: kW stays, kvar follows the new pf (Load.pas RecalcElementData, PFChanged).
+void load_pf(LoadEntry& e, const Token& v, EditContext&) {
+  LoadDef& d = e.def;
+  d.pf = to_double(v);
+  if (d.pf < -1.0 || d.pf > 1.0) throw InputError("pf must be in [-1, 1]");
+  if (e.extra.allocated && d.spec == LoadDef::Spec::kw_kvar) {
+    d.kvar = d.pf == 0.0 ? 0.0 : d.kw * std::sqrt(1.0 / (d.pf * d.pf) - 1.0);
+    if (d.pf < 0.0) d.kvar = -d.kvar;
+  }
+}
+
 void load_none_only(LoadEntry&, const Token& v, EditContext&) {
   if (lower(v.text) != "none") throw InputError("only 'none' is supported");
 }
@@ -85,13 +126,41 @@ void shape_interval(ShapeEntry& e, const Token& v, EditContext&) {
   e.def.interval_h = x * Scale;
 }
 
-void shape_use_actual(ShapeEntry&, const Token& v, EditContext&) {
-  if (to_bool(v)) throw InputError("UseActual=yes is not supported");
+// UseActual=yes (multipliers in actual kW) is rejected at the end of the script if still set: IEEE European LV sets it
+// and then `batchedit loadshape..* useactual=no`.
+void shape_use_actual(ShapeEntry& e, const Token& v, EditContext&) { e.def.use_actual = to_bool(v); }
+
+void shape_qmult(ShapeEntry& e, const Token& v, EditContext& ctx) { e.def.qmult = to_doubles(v, ctx.base_dir); }
+
+// Divides the multipliers by their largest magnitude (an all-zero array is left as is), P and Q separately, and
+// clears UseActual (LoadShape.pas Normalize).
+void normalize(std::vector<double>& m) {
+  double peak = 0.0;
+  for (const double x : m) peak = std::max(peak, std::abs(x));
+  if (peak == 0.0) return;
+  for (double& x : m) x /= peak;
+}
+
+// action=normalize; DblSave/SngSave write files (no effect on the circuit) and are accepted.
+void shape_action(ShapeEntry& e, const Token& v, EditContext&) {
+  const std::string s = lower(v.text);
+  if (!s.empty() && s[0] == 'n') {
+    normalize(e.def.mult);
+    normalize(e.def.qmult);
+    e.def.use_actual = false;
+  } else if (s.empty() || (s[0] != 'd' && s[0] != 's')) {
+    throw InputError("action must be normalize, dblsave or sngsave, got '" + v.text + "'");
+  }
 }
 
 }  // namespace
 
 void finish_loadshape(LoadShapeDef& shape) {
+  if (shape.use_actual) throw ModelIssue("UseActual=yes (multipliers in actual kW) is not supported");
+  if (!shape.qmult.empty() && shape.qmult.size() != shape.mult.size()) {
+    throw ModelIssue("qmult has " + std::to_string(shape.qmult.size()) + " values but mult has " +
+                     std::to_string(shape.mult.size()));
+  }
   if (!shape.mult.empty() && shape.mult.size() != static_cast<std::size_t>(shape.npts)) {
     throw ModelIssue("npts=" + std::to_string(shape.npts) + " but mult has " + std::to_string(shape.mult.size()) +
                      " values");
@@ -116,12 +185,9 @@ const PropList<LoadEntry>& load_props() {
        [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.kw = to_double(v);
          e.def.spec = LoadDef::Spec::kw_pf;
+         e.extra.allocated = false;
        }},
-      {"pf",
-       [](LoadEntry& e, const Token& v, EditContext&) {
-         e.def.pf = to_double(v);
-         if (e.def.pf < -1.0 || e.def.pf > 1.0) throw InputError("pf must be in [-1, 1]");
-       }},
+      {"pf", load_pf},
       {"model", load_model},
       {"yearly", [](LoadEntry& e, const Token& v, EditContext& c) { e.def.yearly = to_loadshape_ref(v, c); }},
       {"daily", load_daily},
@@ -132,6 +198,7 @@ const PropList<LoadEntry>& load_props() {
        [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.kvar = to_double(v);
          e.def.spec = LoadDef::Spec::kw_kvar;
+         e.extra.allocated = false;
        }},
       {"Rneut", load_rneut},
       {"Xneut", ignore_number<LoadEntry>},
@@ -141,12 +208,13 @@ const PropList<LoadEntry>& load_props() {
       {"Vmaxpu", [](LoadEntry& e, const Token& v, EditContext&) { e.def.vmaxpu = to_double(v); }},
       {"Vminnorm", ignore_number<LoadEntry>},  // limits for energy-meter reports only
       {"Vminemerg", ignore_number<LoadEntry>},
-      {"xfkVA", nullptr},
-      {"allocationfactor", nullptr},
+      {"xfkVA", load_xfkva},
+      {"allocationfactor", load_allocation_factor},
       {"kVA",
        [](LoadEntry& e, const Token& v, EditContext&) {
          e.def.kva = to_double(v);
          e.def.spec = LoadDef::Spec::kva_pf;
+         e.extra.allocated = false;
        }},
       {"%mean", [](LoadEntry& e, const Token& v, EditContext&) { e.def.pct_mean = to_double(v); }},
       {"%stddev", ignore_number<LoadEntry>},
@@ -181,8 +249,8 @@ const PropList<ShapeEntry>& loadshape_props() {
       {"csvfile", nullptr},
       {"sngfile", nullptr},
       {"dblfile", nullptr},
-      {"action", nullptr},
-      {"qmult", nullptr},
+      {"action", shape_action},
+      {"qmult", shape_qmult},
       {"UseActual", shape_use_actual},
       {"Pmax", ignore_number<ShapeEntry>},
       {"Qmax", ignore_number<ShapeEntry>},

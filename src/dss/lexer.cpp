@@ -21,7 +21,11 @@ Scanner::Scanner(std::string text, std::string delimiters) : text_(std::move(tex
   skip_space();
 }
 
-bool Scanner::is_space(std::size_t i) const { return text_[i] == ' ' || text_[i] == '\t'; }
+// Blank and tab, as OpenDSS; also every other ASCII control character (NUL, CR inside a line, DEL...): see lexer.hpp.
+bool Scanner::is_space(std::size_t i) const {
+  const auto c = static_cast<unsigned char>(text_[i]);
+  return c == ' ' || c < 0x20 || c == 0x7F;
+}
 
 bool Scanner::is_delim(std::size_t i) const { return delims_.find(text_[i]) != std::string::npos; }
 

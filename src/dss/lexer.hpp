@@ -4,6 +4,11 @@
 // value may be enclosed in (), "", '', [] or {} (no nesting: it ends at the first matching closer), and '!' or
 // '//' start a comment. Inside arrays '|' ends a matrix row. Quoted numbers are RPN expressions (see rpn.hpp).
 // Deviations (stricter than OpenDSS): an unterminated quote or bracket and empty values are errors.
+// ASCII control characters other than tab (NUL, a CR inside a line, DEL, ...) are white space here. OpenDSS's white
+// space is blank and tab only (ParserDel.pas ResetDelims), so it keeps such a byte inside the token; its yes/no
+// properties read only the first letter, so EPRI ckt5's `reduce=y<NUL>` is "yes" in both. A control character inside
+// a name splits it here (usually a clear "too many positional values" or "unknown property" error) where OpenDSS
+// would create a name containing it; no published feeder has one.
 #pragma once
 
 #include <cstddef>

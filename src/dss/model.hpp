@@ -259,7 +259,25 @@ struct LoadShapeDef : ElementBase {
   int npts = 0;
   double interval_h = 1.0;
   std::vector<double> mult;
-  std::vector<double> hour;  ///< used when interval_h == 0
+  std::vector<double> hour;   ///< used when interval_h == 0
+  std::vector<double> qmult;  ///< reactive-power multipliers (`qmult=`); empty: loads scale kvar by `mult`
+  bool use_actual = false;    ///< `UseActual=yes` (the reader rejects shapes still marked so at the end)
+};
+
+/// An element accepted for compatibility that does not change the power flow: EnergyMeter and Monitor (metering;
+/// an EnergyMeter zone does not change the solution), and the protective devices Fuse, Recloser and SwtControl, which
+/// stay closed: gridswarm never operates them (an explicit open state is rejected by the reader). `element` is the
+/// monitored (meters) or switched (protection) element, "class.name" lower-case.
+struct PassiveDef : ElementBase {
+  std::string element;
+  int terminal = 1;
+};
+
+/// `SetkVBase bus=name kVLL=x` (or kVLN=): a bus voltage base set by hand after CalcVoltageBases, in file order.
+struct BusKvBase {
+  std::string bus;     ///< lower-case bus name (no node suffix)
+  double kv_ln = 0.0;  ///< line-to-neutral kV (kVLL / sqrt(3))
+  SourceLoc loc;
 };
 
 /// `Set` options that the engine uses. Unset options keep OpenDSS defaults.
@@ -303,6 +321,8 @@ struct Circuit {
   std::vector<RegControlDef> regcontrols;
   std::vector<CapControlDef> capcontrols;
   std::vector<LoadShapeDef> loadshapes;
+  std::vector<PassiveDef> energymeters, monitors, fuses, reclosers, swtcontrols;  ///< no effect on the power flow
+  std::vector<BusKvBase> bus_kv_bases;  ///< SetkVBase commands, in file order (not yet applied by the engine)
   std::vector<Action> actions;
 };
 

@@ -7,11 +7,16 @@
 // - relative Redirect/Compile paths resolve against the directory of the file that contains the command (OpenDSS
 //   uses the process directory, which Compile changes and Redirect restores; the same for ordinary scripts);
 // - an unterminated quote, bracket or /* comment, an empty value and any unknown name are errors.
+// As OpenDSS: general classes (LineCode, LoadShape, WireData, ...; classes.hpp is_general_class) may be created before
+// `New Circuit`, circuit elements not; BatchEdit edits every element whose name matches a regular expression;
+// SetkVBase is recorded in Circuit::bus_kv_bases. Open/Close work on lines only (other classes: a clear error).
 #include "dss/reader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <sstream>
 
 #include "dss/classes.hpp"
@@ -42,10 +47,13 @@ class Reader {
   void run_command(const CommandMatch& cmd, ParamReader& params, const SourceLoc& loc);
   void new_element(ParamReader& params, const SourceLoc& loc);
   void new_circuit(const std::string& name, ParamReader& params, const SourceLoc& loc);
+  void new_element_of(ClassId cls, const std::string& name, ParamReader& params, const SourceLoc& loc);
   void implicit_edit(const Param& first, ParamReader& params);
   void edit(ElementRef target, ParamReader& params, std::optional<Param> first = std::nullopt);
   void redirect(ParamReader& params, const SourceLoc& loc, const std::string& command);
   void open_close(ParamReader& params, bool open);
+  void batch_edit(ParamReader& params);
+  void set_kv_base(ParamReader& params, const SourceLoc& loc);
   void clear();
   ElementRef resolve(const std::string& spec);
   std::string next_value(ParamReader& params, const std::string& what);
@@ -194,6 +202,12 @@ void Reader::run_command(const CommandMatch& cmd, ParamReader& params, const Sou
     case Command::calc_voltage_bases:
       circuit_.actions.push_back(Action{Action::Kind::calc_voltage_bases, loc});
       break;
+    case Command::batch_edit:
+      batch_edit(params);
+      break;
+    case Command::set_kv_base:
+      set_kv_base(params, loc);
+      break;
     case Command::ignored:
       break;
     case Command::unsupported:
@@ -219,18 +233,32 @@ void Reader::new_element(ParamReader& params, const SourceLoc& loc) {
     throw InputError("expected Class.name, got '" + spec + "'");
   const std::string name = lower(spec.substr(dot + 1));
   if (lower(spec.substr(0, dot)) == "circuit") return new_circuit(name, params, loc);
-  if (!has_circuit_) throw InputError("New " + spec + " before 'New Circuit.name'");
-  const auto cls = find_class(spec.substr(0, dot));
-  if (!cls) throw InputError("unknown class '" + spec.substr(0, dot) + "'");
-  context_ = std::string(class_name(*cls)) + "." + name;
+  const std::string class_spec = spec.substr(0, dot);
+  if (!has_circuit_) {
+    // General classes (codes, shapes, conductor data) exist without a circuit, as in OpenDSS; circuit elements not.
+    std::optional<ClassId> general;
+    try {
+      general = find_class(class_spec);
+    } catch (const InputError&) {  // an unsupported class: the missing circuit is the first problem
+    }
+    if (!general || !is_general_class(*general)) throw InputError("New " + spec + " before 'New Circuit.name'");
+    return new_element_of(*general, name, params, loc);
+  }
+  const auto cls = find_class(class_spec);
+  if (!cls) throw InputError("unknown class '" + class_spec + "'");
+  new_element_of(*cls, name, params, loc);
+}
+
+void Reader::new_element_of(ClassId cls, const std::string& name, ParamReader& params, const SourceLoc& loc) {
+  context_ = std::string(class_name(cls)) + "." + name;
   std::size_t index = 0;
-  visit_class(*cls, store_, [&](auto& table, const auto&) {
+  visit_class(cls, store_, [&](auto& table, const auto&) {
     using Def = typename std::decay_t<decltype(table)>::DefType;
     if (const auto* old = table.find(name))
       throw ModelIssue("duplicate name (already defined at " + old->def.loc.str() + ")");
     index = table.add(make_def<Def>(name, loc, circuit_.settings));
   });
-  edit(ElementRef{*cls, index}, params);
+  edit(ElementRef{cls, index}, params);
 }
 
 // New Circuit.name creates the circuit and its source, Vsource.source, which takes the remaining properties.
@@ -308,6 +336,65 @@ void Reader::open_close(ParamReader& params, bool open) {
   if (!open && it != opened.end()) opened.erase(it);
 }
 
+// BatchEdit Class.pattern property=value ...: edits every element of the class whose name matches the regular
+// expression (ExecHelper.pas DoBatchEditCmd: TRegExpr.Exec, a search anywhere in the lower-case name, so "Load..*"
+// is every load). The properties are read again for each element; no match is not an error (as OpenDSS).
+void Reader::batch_edit(ParamReader& params) {
+  const std::string spec = next_value(params, "BatchEdit needs Class.pattern");
+  const std::size_t dot = spec.find('.');
+  if (dot == std::string::npos || dot == 0) throw InputError("BatchEdit needs Class.pattern, got '" + spec + "'");
+  const auto cls = find_class(spec.substr(0, dot));
+  if (!cls) throw InputError("unknown class '" + spec.substr(0, dot) + "'");
+  // std::regex matches recursively (stack depth grows with the subject): bound pattern and names.
+  constexpr std::size_t kMaxLength = 1000;
+  if (spec.size() > kMaxLength) throw InputError("BatchEdit: pattern longer than 1000 characters");
+  std::regex pattern;
+  try {
+    pattern = std::regex(lower(spec.substr(dot + 1)), std::regex::ECMAScript | std::regex::icase);
+  } catch (const std::regex_error& e) {
+    throw InputError("BatchEdit: bad pattern '" + spec.substr(dot + 1) + "' (" + e.what() + ")");
+  }
+  const std::string rest = params.remainder();
+  std::vector<std::size_t> matches;
+  visit_class(*cls, store_, [&](auto& table, const auto&) {
+    for (std::size_t i = 0; i < table.items.size(); ++i) {
+      const std::string& name = table.items[i].def.name;
+      if (name.size() > kMaxLength) throw InputError("BatchEdit: element name longer than 1000 characters");
+      if (std::regex_search(name, pattern)) matches.push_back(i);
+    }
+  });
+  for (const std::size_t i : matches) {
+    ParamReader again(rest);
+    edit(ElementRef{*cls, i}, again);
+  }
+}
+
+// SetkVBase bus=name kVLL=x | kVLN=x (ExecHelper.pas DoSetkVBase): the bus must exist in OpenDSS; here buses are
+// only known to the engine, so the name is recorded as written and checked there.
+void Reader::set_kv_base(ParamReader& params, const SourceLoc& loc) {
+  BusKvBase base;
+  base.loc = loc;
+  bool have_kv = false;
+  Param p;
+  for (int k = 0; params.next(p); ++k) {
+    const std::string key = lower(p.name);
+    if ((key.empty() && k == 0) || (!key.empty() && is_prefix_of(key, "bus"))) {
+      base.bus = lower(p.value.text.substr(0, p.value.text.find('.')));
+      if (base.bus.empty()) throw InputError("SetkVBase: bad bus name '" + p.value.text + "'");
+    } else if ((key.empty() && k == 1) || key == "kvll") {
+      base.kv_ln = to_positive(p.value) / std::sqrt(3.0);
+      have_kv = true;
+    } else if (key == "kvln") {
+      base.kv_ln = to_positive(p.value);
+      have_kv = true;
+    } else {
+      throw InputError("SetkVBase: unexpected parameter '" + (p.name.empty() ? p.value.text : p.name) + "'");
+    }
+  }
+  if (base.bus.empty() || !have_kv) throw InputError("SetkVBase needs bus= and kVLL= or kVLN=");
+  circuit_.bus_kv_bases.push_back(base);
+}
+
 // Clear forgets the circuit; DefaultBaseFrequency is a program setting and survives (as in OpenDSS).
 void Reader::clear() {
   Settings settings;
@@ -351,6 +438,11 @@ Circuit Reader::finish(const std::string& display) {
   finish_table(store_.regcontrols, circuit_.regcontrols);
   finish_table(store_.capcontrols, circuit_.capcontrols);
   finish_table(store_.loadshapes, circuit_.loadshapes);
+  finish_table(store_.energymeters, circuit_.energymeters);
+  finish_table(store_.monitors, circuit_.monitors);
+  finish_table(store_.fuses, circuit_.fuses);
+  finish_table(store_.reclosers, circuit_.reclosers);
+  finish_table(store_.swtcontrols, circuit_.swtcontrols);
   return std::move(circuit_);
 }
 

@@ -26,6 +26,20 @@ struct VsourceExtra {
   bool z0_given = false;  ///< Z0 written: Z1 no longer copies itself into Z0
 };
 
+/// LineCode `neutral=`: the conductor `Kron=yes` eliminates (LineCode.pas FNeutralConductor: the last conductor when
+/// nphases changes, 0 after a reduction).
+struct LineCodeExtra {
+  int neutral = 3;
+};
+
+/// Load allocation state (Load.pas): `xfkVA` (connected kVA) and the kVA allocation factor define kW = xfkVA x
+/// factor x |pf| while `allocated` (LoadSpecType ConnectedkVA_PF); kW, kvar or kVA written afterwards end it.
+struct LoadExtra {
+  double connected_kva = 0.0;
+  double kva_allocation_factor = 0.5;
+  bool allocated = false;
+};
+
 struct LineGeometryExtra {
   int active_cond = 1;                    ///< `cond=` selects it (1-based)
   LengthUnit last_unit = LengthUnit::ft;  ///< sticky `units=` for conductors selected afterwards
@@ -63,10 +77,10 @@ struct Table {
 };
 
 using VsourceTable = Table<VsourceDef, VsourceExtra>;
-using LineCodeTable = Table<LineCodeDef>;
+using LineCodeTable = Table<LineCodeDef, LineCodeExtra>;
 using LineTable = Table<LineDef>;
 using TransformerTable = Table<TransformerDef, TransformerExtra>;
-using LoadTable = Table<LoadDef>;
+using LoadTable = Table<LoadDef, LoadExtra>;
 using CapacitorTable = Table<CapacitorDef>;
 using ReactorTable = Table<ReactorDef>;
 using RegControlTable = Table<RegControlDef>;
@@ -75,6 +89,7 @@ using LoadShapeTable = Table<LoadShapeDef>;
 using ConductorDataTable = Table<ConductorDataDef>;
 using LineSpacingTable = Table<LineSpacingDef>;
 using LineGeometryTable = Table<LineGeometryDef, LineGeometryExtra>;
+using PassiveTable = Table<PassiveDef>;
 
 /// Everything defined so far in the active circuit.
 struct Store {
@@ -92,6 +107,7 @@ struct Store {
   ConductorDataTable wiredata, cndata, tsdata;
   LineSpacingTable linespacings;
   LineGeometryTable linegeometries;
+  PassiveTable energymeters, monitors, fuses, reclosers, swtcontrols;
 };
 
 /// What setters may consult besides their own element.
@@ -177,6 +193,15 @@ const PropList<ConductorDataTable::EntryType>& cndata_props();
 const PropList<ConductorDataTable::EntryType>& tsdata_props();
 const PropList<LineSpacingTable::EntryType>& linespacing_props();
 const PropList<LineGeometryTable::EntryType>& linegeometry_props();
+const PropList<PassiveTable::EntryType>& energymeter_props();
+const PropList<PassiveTable::EntryType>& monitor_props();
+const PropList<PassiveTable::EntryType>& fuse_props();
+const PropList<PassiveTable::EntryType>& recloser_props();
+const PropList<PassiveTable::EntryType>& swtcontrol_props();
+
+/// "class.name" of an element that must exist in the circuit (lines, transformers, loads, capacitors, reactors,
+/// sources and the passive classes), lower-cased. Throws ModelIssue when it is not defined.
+std::string to_element_ref(const Token& value, EditContext& ctx);
 
 /// The conductor table of a kind (WireData, CNData or TSData) and the class name for messages.
 ConductorDataTable& conductor_table(Store& store, ConductorDataDef::Kind kind);

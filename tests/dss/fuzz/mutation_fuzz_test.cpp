@@ -55,6 +55,7 @@ using Clock = std::chrono::steady_clock;
 
 const fs::path kFeeders = fs::path(GRIDSWARM_INPUTS) / "feeders";
 const fs::path kMalformed = fs::path(GRIDSWARM_FIXTURES) / "malformed";
+const fs::path kRealFeeders = fs::path(GRIDSWARM_FIXTURES) / "real-feeders";
 
 // ---- random numbers: SplitMix64, identical on every platform (std distributions are not) -----------------------
 
@@ -152,6 +153,11 @@ std::vector<Feeder> feeders() {
       {"ieee37", kFeeders / "ieee37" / "ieee37.dss", "", 3, 1500},
       {"ieee123", kFeeders / "ieee123" / "IEEE123Master.dss", "", 4, 1500},
       {"ieee8500", kFeeders / "ieee8500" / "Master.dss", "", 5, 150},  // ~60 ms per full read
+      // Real-scale feeders of tests/fixtures/real-feeders: a NUL byte (ckt5), data files and BatchEdit (European
+      // LV), names with ( ) : and fuses (SMART-DS).
+      {"epri-ckt5", kRealFeeders / "epri-ckt5" / "Master_ckt5.dss", "", 6, 60},
+      {"ieee-european-lv", kRealFeeders / "ieee-european-lv" / "Master.dss", "", 7, 100},
+      {"smart-ds", kRealFeeders / "smart-ds" / "substations" / "p1uhs23_1247" / "Master.dss", "", 8, 150},
   };
 }
 
@@ -419,6 +425,22 @@ Dictionary make_dictionary(const fs::path& scratch, const fs::path& master) {
       "CapControl.c",
       "LoadShape.s",
       "Generator.g",
+      "BatchEdit",
+      "SetkVBase",
+      "EnergyMeter.m",
+      "Monitor.m",
+      "Fuse.f",
+      "Recloser.r",
+      "SwtControl.s",
+      "xfkVA=",
+      "allocationfactor=",
+      "qmult=",
+      "action=",
+      "useactual=",
+      "state=",
+      "monitoredobj=",
+      std::string(1, '\0'),
+      "\x01",
       "object=",
       "like=",
       "bus1=",
@@ -698,6 +720,14 @@ Dictionary make_dictionary(const fs::path& scratch, const fs::path& master) {
       "Open Line.650632 2000000000",
       "Close Line.650632 1 1",
       "Line.650632.length=NaN",
+      "BatchEdit Load..* kW=NaN",
+      "BatchEdit Load.[ kW=1",
+      "BatchEdit Line..* phases=2000000000",
+      "SetkVBase bus=x kVLL=1e309",
+      "New EnergyMeter.fz element=Line.650632 action=allocate",
+      "New Fuse.fz monitoredobj=Line.650632 state=open",
+      "New LoadShape.fz npts=2 mult=[1 2] qmult=[1 2 3] action=normalize useactual=yes",
+      "Load.671.allocationfactor=1e308",
       "Load.671.kw=(1e308 1e308 *)",
       "Transformer.sub.wdg=2000000000",
       "Edit Line." + std::string(20000, 'y') + " length=1",
@@ -1023,6 +1053,9 @@ TEST_F(DssFuzz, Ieee34) { fuzz(feeder("ieee34")); }
 TEST_F(DssFuzz, Ieee37) { fuzz(feeder("ieee37")); }
 TEST_F(DssFuzz, Ieee123) { fuzz(feeder("ieee123")); }
 TEST_F(DssFuzz, Ieee8500) { fuzz(feeder("ieee8500")); }
+TEST_F(DssFuzz, EpriCkt5) { fuzz(feeder("epri-ckt5")); }
+TEST_F(DssFuzz, IeeeEuropeanLv) { fuzz(feeder("ieee-european-lv")); }
+TEST_F(DssFuzz, SmartDs) { fuzz(feeder("smart-ds")); }
 
 // The scratch files behave as intended: recursion through a file or a loop is a clean error.
 TEST_F(DssFuzz, RecursiveRedirectsAreErrors) {
