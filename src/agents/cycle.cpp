@@ -91,17 +91,34 @@ BatteryPlanParams storage_params(double capacity, double reserve, double e0, dou
   return {capacity, reserve, e0, p_ch, p_dis, eta_c, eta_d, st.degradation_usd_per_kwh, st.quad_usd_per_kw2};
 }
 
+/// Solve the storage plan in ws.qp, warm-started from the agent's stored active set (shifted to fc.t_s), and store
+/// the new active set (cleared when the plan is not an active-set solution).
+QpStatus solve_storage(PlanActiveSet& memory, const PlanForecast& fc, const PlanSettings& st, PlanWorkspace& ws,
+                       PlanCounts& n) {
+  constexpr int vars = kActiveSetVarsPerStage;
+  const bool warm = st.warm_start && ws.qp.horizon == kPlanHorizon && ws.qp.n_inputs + 1 == vars &&
+                    shifted_plan_active_set(memory, fc.t_s, ws.guess.data(), kPlanHorizon, vars);
+  const QpStatus status = ws.solver.solve(ws.qp, ws.solution, warm ? ws.guess.data() : nullptr);
+  if (optimal(status) && ws.solution.by_active_set && ws.qp.horizon == kPlanHorizon) {
+    store_plan_active_set(memory, fc.t_s, ws.solution.active.data(), kPlanHorizon, vars);
+  } else {
+    memory = PlanActiveSet{};
+  }
+  n.warm += ws.solution.warm_started ? 1 : 0;
+  count_solve(n, status, ws.solution.iterations);
+  return status;
+}
+
 PlanCounts plan_battery_agent(BatteryAgents& b, std::size_t i, const PlanForecast& fc, const PlanSettings& st,
                               PlanWorkspace& ws) {
   const BatteryPlanParams p = storage_params(b.capacity_kwh[i], b.reserve_kwh[i], b.energy_kwh[i], b.p_charge_max_kw[i],
                                              b.p_discharge_max_kw[i], b.eta_charge[i], b.eta_discharge[i], st);
   build_battery_qp(p, kPlanDtH, fc.price_usd_per_mwh, ws.qp);
-  const QpStatus status = ws.solver.solve(ws.qp, ws.solution);
+  PlanCounts n;
+  const QpStatus status = solve_storage(b.plan_active[i], fc, st, ws, n);
   // net demand of the first hour: charge - discharge; idle when the solve failed
   b.plan_kw[i] = optimal(status) ? ws.solution.u[0] - ws.solution.u[1] : 0.0;
   b.plan_price[i] = fc.price_usd_per_mwh[0];
-  PlanCounts n;
-  count_solve(n, status, ws.solution.iterations);
   return n;
 }
 
@@ -126,9 +143,8 @@ PlanCounts plan_ev_agent(EvAgents& e, std::size_t i, const PlanForecast& fc, con
     return n;
   }
   build_ev_qp(p, kPlanDtH, fc.price_usd_per_mwh, ws.qp);
-  const QpStatus status = ws.solver.solve(ws.qp, ws.solution);
+  const QpStatus status = solve_storage(e.plan_active[i], fc, st, ws, n);
   e.plan_kw[i] = optimal(status) ? ws.solution.u[0] - ws.solution.u[1] : e.charger_kw[i];
-  count_solve(n, status, ws.solution.iterations);
   return n;
 }
 
@@ -136,12 +152,16 @@ void add(PlanCounts& total, const PlanCounts& n) {
   total.solved += n.solved;
   total.fallback += n.fallback;
   total.iterations += n.iterations;
+  total.warm += n.warm;
 }
 
 }  // namespace
 
 PlanWorkspace::PlanWorkspace()
-    : series_a(kPlanHorizon, 0.0), series_b(kPlanHorizon, 0.0), series_c(kPlanHorizon, 0.0) {}
+    : series_a(kPlanHorizon, 0.0),
+      series_b(kPlanHorizon, 0.0),
+      series_c(kPlanHorizon, 0.0),
+      guess(static_cast<std::size_t>(kPlanHorizon) * kActiveSetVarsPerStage, 0) {}
 
 std::size_t bid_offset(const FeederAgents& f, AgentType type) {
   std::size_t off = 0;

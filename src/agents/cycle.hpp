@@ -13,6 +13,10 @@
 // next parking session inside the horizon). A solve that is not optimal (or an EV session that cannot be planned on
 // whole hours) falls back to a safe plan (HVAC: half the rated power; water heater: the element when below the
 // setpoint; battery: idle; EV: full charger power) and is counted.
+//
+// Warm start (batteries and EVs): each plan's final active set is kept in the agent's row (plan_active, part of its
+// checkpoint state) and the next re-plan starts the active-set method from it, shifted by the hours elapsed
+// (plan_active_set.hpp). The plan is the QP's optimum either way; it depends only on the agent's own history.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +32,7 @@ namespace gridswarm::agents {
 
 inline constexpr int kPlanHorizon = 48;  ///< hours
 inline constexpr std::int64_t kPlanStepS = 3600;
+static_assert(kPlanHorizon <= kActiveSetStages && kPlanStepS == 3600, "plan_active holds hourly 48-hour plans");
 
 /// First bid slot of `type` in the feeder's bid array (PV: bidding_count()).
 std::size_t bid_offset(const FeederAgents& f, AgentType type);
@@ -58,6 +63,9 @@ struct PlanSettings {
   double input_usd_per_kw2 = 1e-4;         ///< q: small regularisation of the HVAC/water heater input
   double degradation_usd_per_kwh = 0.005;  ///< battery and EV throughput cost
   double quad_usd_per_kw2 = 1e-4;          ///< battery and EV (c + d)^2 term
+  /// Batteries and EVs: start from the previous plan's active set (plan_active) when there is one. false: cold
+  /// solves (the column is still updated), for benchmarks and tests.
+  bool warm_start = true;
 };
 
 /// One per thread: QP data, solver workspace, solution, scratch series. Not thread-safe.
@@ -66,13 +74,15 @@ struct PlanWorkspace {
   ScalarStateQpSolver solver;
   QpSolution solution;
   std::vector<double> series_a, series_b, series_c;  ///< per-agent series (setpoints, gains, draw), kPlanHorizon each
+  std::vector<signed char> guess;                    ///< warm-start active set, kPlanHorizon x 3
   PlanWorkspace();
 };
 
 struct PlanCounts {
   long solved = 0;
   long fallback = 0;    ///< non-optimal solves or unplannable sessions replaced by the safe plan
-  long iterations = 0;  ///< interior-point iterations summed
+  long iterations = 0;  ///< active-set sweeps plus interior-point iterations, summed
+  long warm = 0;        ///< plans solved by the active-set method from the previous plan's active set
 };
 
 /// Re-plan agents [begin, end) of `type`; sets plan_kw and plan_price (and the HVAC mode).

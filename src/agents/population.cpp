@@ -310,6 +310,7 @@ void push_battery(BatteryAgents& b, long c, const CustomerDraw& d) {
   b.eta_charge.push_back(p.battery.eta_charge);
   b.eta_discharge.push_back(p.battery.eta_discharge);
   b.energy_kwh.push_back(p.e0_kwh);
+  b.plan_active.push_back(PlanActiveSet{});
 }
 
 void push_ev(EvAgents& e, long c, const CustomerDraw& d) {
@@ -325,6 +326,7 @@ void push_ev(EvAgents& e, long c, const CustomerDraw& d) {
   e.e_arrival_kwh.push_back(p.e_arrival_kwh);
   e.e_departure_kwh.push_back(p.e_departure_kwh);
   e.energy_kwh.push_back(p.e_arrival_kwh);
+  e.plan_active.push_back(PlanActiveSet{});
 }
 
 void push_pv(PvAgents& v, long c, const CustomerDraw& d) {

@@ -15,9 +15,10 @@
 //
 // Layout (STYLE.md 14): per feeder, one structure-of-arrays per device type. Column i of every vector belongs to the
 // i-th agent of that type, agents ordered by customer index. Columns: identity (agent_id, customer, load), the slider,
-// parameters, precomputed constants, real-time state, the current hour's plan (plan_kw, plan_price) and the bid-time
-// feasible range (q_lo_kw, q_hi_kw). Kernels walk the columns they need with unit stride. bytes_per_agent() sums the
-// element sizes of one row. Units as in devices/units.hpp: degF, Btu/h, kW, kWh, USD/MWh, seconds.
+// parameters, precomputed constants, real-time state, the current hour's plan (plan_kw, plan_price; batteries and EVs
+// also the plan's active set, the next re-plan's warm start) and the bid-time feasible range (q_lo_kw, q_hi_kw).
+// Kernels walk the columns they need with unit stride. bytes_per_agent() sums the element sizes of one row. Units as in
+// devices/units.hpp: degF, Btu/h, kW, kWh, USD/MWh, seconds.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +33,7 @@
 #include "agents/devices/hvac.hpp"
 #include "agents/devices/pv.hpp"
 #include "agents/devices/water_heater.hpp"
+#include "agents/plan_active_set.hpp"
 #include "util/random.hpp"
 
 namespace gridswarm::agents {
@@ -244,26 +246,28 @@ struct WaterHeaterAgents : CommonColumns {
 
 struct BatteryAgents : CommonColumns {
   std::vector<double> capacity_kwh, reserve_kwh, p_charge_max_kw, p_discharge_max_kw, eta_charge, eta_discharge;
-  std::vector<double> energy_kwh;  ///< state
+  std::vector<double> energy_kwh;          ///< state
+  std::vector<PlanActiveSet> plan_active;  ///< the last plan's active set: the next re-plan's warm start
 
   template <class F>
   void for_each_column(F&& f) {
     CommonColumns::for_each_column(f);
     f(capacity_kwh), f(reserve_kwh), f(p_charge_max_kw), f(p_discharge_max_kw), f(eta_charge), f(eta_discharge),
-        f(energy_kwh);
+        f(energy_kwh), f(plan_active);
   }
 };
 
 struct EvAgents : CommonColumns {
   std::vector<double> capacity_kwh, charger_kw, eta_charge, eta_discharge;
   std::vector<double> arrival_h, departure_h, trip_kwh, e_arrival_kwh, e_departure_kwh;
-  std::vector<double> energy_kwh;  ///< state (while away: the energy it will arrive with)
+  std::vector<double> energy_kwh;          ///< state (while away: the energy it will arrive with)
+  std::vector<PlanActiveSet> plan_active;  ///< the last plan's active set: the next re-plan's warm start
 
   template <class F>
   void for_each_column(F&& f) {
     CommonColumns::for_each_column(f);
     f(capacity_kwh), f(charger_kw), f(eta_charge), f(eta_discharge), f(arrival_h), f(departure_h), f(trip_kwh),
-        f(e_arrival_kwh), f(e_departure_kwh), f(energy_kwh);
+        f(e_arrival_kwh), f(e_departure_kwh), f(energy_kwh), f(plan_active);
   }
 };
 

@@ -878,10 +878,12 @@ bool ScalarStateQpSolver::finish_by_active_set(const ScalarStateQp& problem, int
   if (!ok) return false;
   extract(problem, zas_.data(), out);
   out.by_active_set = true;
+  out.active.assign(status_.begin(), status_.begin() + static_cast<std::ptrdiff_t>(problem.horizon) *
+                                                           static_cast<std::ptrdiff_t>(problem.n_inputs + 1));
   return true;
 }
 
-QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& out) {
+QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& out, const signed char* start) {
   if (problem.horizon < 0 || problem.n_inputs < 1 || problem.n_inputs > 2) {
     throw std::invalid_argument("ScalarStateQp: need horizon >= 0 and 1 or 2 inputs, got horizon " +
                                 std::to_string(problem.horizon) + ", n_inputs " + std::to_string(problem.n_inputs));
@@ -892,14 +894,27 @@ QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& ou
   out.iterations = 0;
   out.objective = 0.0;
   out.by_active_set = false;
+  out.warm_started = false;
+  out.active.clear();
   if (!data_finite(problem)) return out.status = QpStatus::numerical_failure;
   if (!reachable(problem)) return out.status = QpStatus::infeasible;
   if (problem.horizon == 0) return out.status = QpStatus::optimal;
   const size_t nvar = static_cast<size_t>(problem.horizon) * static_cast<size_t>(problem.n_inputs + 1);
   if (status_.size() < nvar) status_.resize(nvar);
   if (zas_.size() < nvar) zas_.resize(nvar);
-  // exact active-set method from a cold guess first; the interior-point method when it does not apply or does not
-  // converge (it then still tries the active set of its own iterates near the solution)
+  // the caller's guess first (warm start), then the exact active-set method from a cold guess; the interior-point
+  // method when neither applies or converges (it then still tries the active set of its own iterates near the
+  // solution)
+  if (options_.active_set && start != nullptr && options_.warm_iterations > 0) {
+    for (size_t k = 0; k < nvar; ++k) {
+      const signed char st = start[k];
+      status_[k] = (st == qp::kLower || st == qp::kUpper) ? st : static_cast<signed char>(qp::kFree);
+    }
+    if (finish_by_active_set(problem, options_.warm_iterations, out, out.iterations)) {
+      out.warm_started = true;
+      return out.status = QpStatus::optimal;
+    }
+  }
   if (options_.active_set && qp::cold_guess(problem, status_.data()) &&
       finish_by_active_set(problem, cold_active_set_iterations, out, out.iterations)) {
     return out.status = QpStatus::optimal;

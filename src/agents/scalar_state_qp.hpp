@@ -73,6 +73,10 @@ struct QpSolution {
   double objective = 0.0;
   int iterations = 0;          ///< Riccati solves of the active-set method plus interior-point iterations
   bool by_active_set = false;  ///< the returned plan is an active-set solution (exact KKT point), else the IPM's
+  bool warm_started = false;   ///< solved by the active-set method from the caller's starting guess
+  /// With by_active_set: the final active set, [t * (n_inputs + 1) + k] (qp::BoundStatus; k = n_inputs the state),
+  /// the starting guess for the next solve of a similar problem. Empty otherwise.
+  std::vector<signed char> active;
 };
 
 /// Solver with its own workspace: after the first solve of a given size it does not allocate, and one instance per
@@ -89,6 +93,8 @@ class ScalarStateQpSolver {
     /// Solve by the exact active-set method first (cold start when it applies, and crossover from the interior-point
     /// iterates); false: interior-point method only (the reference path of the tests).
     bool active_set = true;
+    /// Active-set sweeps from a caller's starting guess before falling back to the cold path.
+    int warm_iterations = 10;
   };
 
   ScalarStateQpSolver() = default;
@@ -97,7 +103,13 @@ class ScalarStateQpSolver {
   /// Solve; `out` is resized (allocation only when its size grows). Never throws on numerical trouble: the status
   /// says what happened (infeasible is decided exactly before iterating). Throws std::invalid_argument only for
   /// array sizes that do not match horizon and n_inputs (a programming error) or n_inputs outside {1, 2}.
-  QpStatus solve(const ScalarStateQp& problem, QpSolution& out);
+  ///
+  /// Warm start: `start`, when not null, is a guess of the active set (horizon * (n_inputs + 1) entries, as
+  /// QpSolution::active; e.g. the previous hour's plan shifted by one step). The active-set method starts from it for
+  /// at most Options::warm_iterations sweeps; a guess that does not lead to a verified KKT point within them (wrong,
+  /// inconsistent, cycling) costs those sweeps and the solve continues on the cold path. Any guess gives the QP's
+  /// optimum (a KKT point of the convex QP); the plan is a function of (problem, start) only.
+  QpStatus solve(const ScalarStateQp& problem, QpSolution& out, const signed char* start = nullptr);
 
  private:
   template <int NU>

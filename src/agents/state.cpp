@@ -9,8 +9,9 @@ namespace gridswarm::agents {
 
 namespace {
 
-/// Record tag and version: "GSA" + version 1.
-constexpr std::uint32_t kAgentStateTag = 0x47534101U;
+/// Record tag and version: "GSA" + version 2 (version 2 added the batteries' and EVs' plan_active column, the warm
+/// start of their next re-plan; version 1 records are rejected as records of another model).
+constexpr std::uint32_t kAgentStateTag = 0x47534102U;
 
 /// Visit every type's columns in a fixed order (hvac, water heater, battery, EV, PV; columns as each type's
 /// for_each_column lists them). for_each_column only reads the columns, so the const_cast in export is safe.

@@ -45,19 +45,23 @@ std::vector<agents::LoadAttach> bench_loads() {
 
 struct Dso {
   agents::FeederAgents agents;
-  agents::FeederAgents saved;  // state before the timed phases, restored before each round
+  agents::FeederAgents before_plan;  // state at kStartS before its re-plan (last plan an hour ago), for the plan rounds
+  agents::FeederAgents saved;        // state after the re-plan and first interval at kStartS, for the cycle rounds
   std::unique_ptr<DsoAgentCycle> cycle;
 };
 
 struct PlanRound {
   double rate = 0.0;
-  long fallbacks = 0, iterations = 0;
+  long fallbacks = 0, iterations = 0, warm = 0;
 };
 
-/// Every agent's plan at kStartS, chunks of 64 over `threads`; each solve's time in us goes to its slot.
+/// Every agent's plan at kStartS from the state before it (the previous plan an hour old: the production path's
+/// hourly re-plan, warm-started unless `warm` is false), chunks of 64 over `threads`; each solve's time in us goes
+/// to its slot.
 PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<double>& price,
-                    const std::vector<double>& t_out, const std::vector<double>& ghi, int threads,
+                    const std::vector<double>& t_out, const std::vector<double>& ghi, int threads, bool warm,
                     std::vector<double>& plan_us) {
+  for (Dso& d : dsos) d.agents = d.before_plan;  // copies into existing storage
   constexpr std::size_t kChunk = 64;
   struct Item {
     std::size_t dso, begin, end, slot;
@@ -70,7 +74,8 @@ PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<do
     slot += n;
   }
   const agents::PlanForecast fc{kStartS, price, t_out, ghi};
-  const agents::PlanSettings settings;
+  agents::PlanSettings settings;
+  settings.warm_start = warm;
   std::vector<agents::PlanWorkspace> ws(static_cast<std::size_t>(threads));
   std::vector<agents::PlanCounts> counts(static_cast<std::size_t>(threads));
   const auto t0 = Clock::now();
@@ -86,6 +91,7 @@ PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<do
         plan_us[it.slot + i - it.begin] = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
         counts[me].fallback += n.fallback;
         counts[me].iterations += n.iterations;
+        counts[me].warm += n.warm;
       }
     }
   }
@@ -94,6 +100,7 @@ PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<do
   for (const auto& c : counts) {
     r.fallbacks += c.fallback;
     r.iterations += c.iterations;
+    r.warm += c.warm;
   }
   return r;
 }
@@ -160,7 +167,10 @@ AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
     // the adder reaches +200 USD/MWh at 10% above the limit
     settings.congestion_usd_per_mwh_per_kw = 200.0 / (0.1 * settings.capacity_kw);
     dso.cycle = std::make_unique<DsoAgentCycle>(dso.agents, weather, daily, settings, 1);
-    dso.cycle->replan(kStartS);  // warm: plans, forecasts, workspaces
+    // the hour before: plans (their active sets are the next re-plan's warm start), forecasts, workspaces
+    dso.cycle->run(kStartS - agents::kPlanStepS, kStartS);
+    dso.before_plan = dso.agents;
+    dso.cycle->replan(kStartS);
     dso.cycle->run_interval(kStartS);
     dso.saved = dso.agents;
   }
@@ -175,14 +185,19 @@ AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
     ghi[static_cast<std::size_t>(k)] = w.ghi_w_per_m2;
   }
 
-  std::vector<double> plan_us(static_cast<std::size_t>(o.count)), plan_us_all;
-  std::vector<double> rate_k, rate_1, cycle_k, cycle_1;
-  PlanRound last;
+  std::vector<double> plan_us(static_cast<std::size_t>(o.count)), plan_us_all, plan_us_cold;
+  std::vector<double> rate_k, rate_1, cold_k, cold_1, cycle_k, cycle_1;
+  PlanRound last, last_cold;
   for (int r = 0; r < o.repeat; ++r) {
-    last = run_plans(dsos, o.type, price, t_out, ghi, o.threads, plan_us);
+    last = run_plans(dsos, o.type, price, t_out, ghi, o.threads, true, plan_us);
     rate_k.push_back(last.rate);
     plan_us_all.insert(plan_us_all.end(), plan_us.begin(), plan_us.end());
-    rate_1.push_back(o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, plan_us).rate : last.rate);
+    rate_1.push_back(o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, true, plan_us).rate : last.rate);
+    last_cold = run_plans(dsos, o.type, price, t_out, ghi, o.threads, false, plan_us);
+    cold_k.push_back(last_cold.rate);
+    plan_us_cold.insert(plan_us_cold.end(), plan_us.begin(), plan_us.end());
+    cold_1.push_back(o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, false, plan_us).rate
+                                   : last_cold.rate);
     cycle_k.push_back(run_cycles(dsos, o.cycles, o.threads, rep.mean_clearing_price_usd_per_mwh));
     double ignored = 0.0;
     cycle_1.push_back(o.threads > 1 ? run_cycles(dsos, o.cycles, 1, ignored) : cycle_k.back());
@@ -194,6 +209,14 @@ AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
   rep.cycle_agents_per_s = median(cycle_k);
   rep.cycle_agents_per_s_1thread = median(cycle_1);
   rep.efficiency = rep.plans_per_s / (o.threads * rep.plans_per_s_1thread);
+  rep.plan_us_median_cold = median(plan_us_cold);
+  rep.plan_us_p90_cold = percentile(plan_us_cold, 0.9);
+  rep.plans_per_s_cold = median(cold_k);
+  rep.plans_per_s_1thread_cold = median(cold_1);
+  rep.efficiency_cold = rep.plans_per_s_cold / (o.threads * rep.plans_per_s_1thread_cold);
+  rep.plan_iterations_mean_cold = static_cast<double>(last_cold.iterations) / static_cast<double>(o.count);
+  rep.plan_fallbacks_cold = last_cold.fallbacks;
+  rep.plan_warm_fraction = static_cast<double>(last.warm) / static_cast<double>(o.count);
   rep.cycle_efficiency = rep.cycle_agents_per_s / (o.threads * rep.cycle_agents_per_s_1thread);
   rep.bytes_per_agent = agents::bytes_per_agent(o.type);
   rep.cycle_bytes_per_agent = sizeof(agents::BidPoints) + sizeof(market::BidCurve) + sizeof(double);
@@ -218,6 +241,14 @@ nlohmann::json to_json(const AgentBenchReport& r) {
   j["plans_per_s_1thread"] = r.plans_per_s_1thread;
   j["plan_fallbacks"] = r.plan_fallbacks;
   j["plan_iterations_mean"] = r.plan_iterations_mean;
+  j["plan_warm_fraction"] = r.plan_warm_fraction;
+  j["plan_us_median_cold"] = r.plan_us_median_cold;
+  j["plan_us_p90_cold"] = r.plan_us_p90_cold;
+  j["plans_per_s_cold"] = r.plans_per_s_cold;
+  j["plans_per_s_1thread_cold"] = r.plans_per_s_1thread_cold;
+  j["efficiency_cold"] = r.efficiency_cold;
+  j["plan_iterations_mean_cold"] = r.plan_iterations_mean_cold;
+  j["plan_fallbacks_cold"] = r.plan_fallbacks_cold;
   j["cycle_agents_per_s"] = r.cycle_agents_per_s;
   j["cycle_agents_per_s_1thread"] = r.cycle_agents_per_s_1thread;
   j["efficiency"] = r.efficiency;

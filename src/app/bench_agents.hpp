@@ -5,10 +5,14 @@
 // the shipped Houston TMY3 weather with the synthetic daily price (agent_market.hpp), starting July 15 00:00.
 // Plans: every agent's 48-hour plan at the start hour, each solve timed alone (steady_clock around replan_one);
 // OpenMP over chunks of 64 agents, dynamic schedule, one PlanWorkspace per thread, no locks (each agent's time goes
-// to its own slot). Cycles: `cycles` market intervals, each a parallel loop over the DSOs (dynamic, one DSO per
-// iteration: bid, clear, dispatch, state update, serial inside a DSO). Each phase runs with `threads` threads and with
-// 1 thread, alternating, `repeat` rounds, from the same saved agent state; rates are medians over rounds.
-// efficiency = rate(K) / (K rate(1)) for the plans; cycle_efficiency likewise for the cycles.
+// to its own slot). The agents have run the hour before (re-plan at start - 1 h, 12 intervals), so the timed plans
+// are the production path's hourly re-plans: batteries and EVs warm-started from the previous plan's active set
+// (plan_us_*, plans_per_s*, efficiency, plan_iterations_mean, plan_warm_fraction). The same plans are also timed
+// cold (PlanSettings::warm_start = false: *_cold), each round from the same saved state. Cycles: `cycles` market
+// intervals, each a parallel loop over the DSOs (dynamic, one DSO per iteration: bid, clear, dispatch, state update,
+// serial inside a DSO). Each phase runs with `threads` threads and with 1 thread, alternating, `repeat` rounds, from
+// the same saved agent state; rates are medians over rounds. efficiency = rate(K) / (K rate(1)) for the plans;
+// cycle_efficiency likewise for the cycles.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +47,12 @@ struct AgentBenchReport {
   std::size_t cycle_bytes_per_agent = 0;  ///< bid, market curve and dispatch buffers of the cycle
   long plan_fallbacks = 0;
   double plan_iterations_mean = 0.0;
+  double plan_warm_fraction = 0.0;  ///< plans solved from the previous plan's active set (batteries and EVs)
+  /// the same plans solved cold (no warm start)
+  double plan_us_median_cold = 0.0, plan_us_p90_cold = 0.0;
+  double plans_per_s_cold = 0.0, plans_per_s_1thread_cold = 0.0, efficiency_cold = 0.0;
+  double plan_iterations_mean_cold = 0.0;
+  long plan_fallbacks_cold = 0;
   double mean_clearing_price_usd_per_mwh = 0.0;
 };
 

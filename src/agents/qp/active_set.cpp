@@ -44,6 +44,11 @@ struct Stage {
   double ubound[NU];  // value of a non-free input
   double rinv[NU][NU], beta[NU], g[NU];
   double rho, eta, wf;
+  // one free input of zero curvature (q_ii = 0, an LP-like stage), the rho -> infinity limit: it sets x_t (to v, or
+  // to the minimiser of V_t), and the stage passes the linear cost-to-go lin_k x_t... on: K = 0, k = -g_i / b_i
+  bool lin;
+  int lin_i;
+  double lin_k;
   double pm, pv, iden;  // quadratic V_t: P, p and 1 / (1 + P rho)
   double v, k_fix;      // fixed V_t: value and 1 / rho
   double pn_in, qn_in;  // a_{t+1}^2 K_{t+1} and a_{t+1} (K w' + k) on entry to the backward sweep
@@ -120,6 +125,23 @@ void Pdas<NU>::load() {
       signed char& st = status_[t * nv + k];
       if ((st == kLower && s.lo[k] == -inf) || (st == kUpper && s.hi[k] == inf)) st = kFree;
     }
+    if constexpr (NU == 2) {
+      // a guess with both inputs of a singular block free (a warm start from another problem): the dearer one goes to
+      // a finite bound, its lower one when it has one (an LP-like stage uses at most one of them)
+      signed char* su = status_ + t * nv;
+      if (s.singular_pair && su[0] == kFree && su[1] == kFree) {
+        const int dear = s.c[1] > s.c[0] ? 1 : 0;
+        if (s.lo[dear] != -inf) {
+          su[dear] = kLower;
+        } else if (s.hi[dear] != inf) {
+          su[dear] = kUpper;
+        } else if (s.lo[1 - dear] != -inf) {
+          su[1 - dear] = kLower;
+        } else if (s.hi[1 - dear] != inf) {
+          su[1 - dear] = kUpper;
+        }
+      }
+    }
   }
 }
 
@@ -146,6 +168,27 @@ template <int NU>
 bool Pdas<NU>::factor_inputs(S& s) {
   for (int i = 0; i < NU; ++i) {
     for (int k = 0; k < NU; ++k) s.rinv[i][k] = 0.0;
+  }
+  s.lin = false;
+  {
+    // exactly one free input, of zero curvature (its row of the PSD Q_t is then 0) and acting on x_t
+    int n_free = 0;
+    int last = 0;
+    for (int i = 0; i < NU; ++i) {
+      if (s.free_input[i]) {
+        ++n_free;
+        last = i;
+      }
+    }
+    if (n_free == 1 && s.q[last][last] == 0.0) {
+      if (s.b[last] == 0.0) return false;  // a linear cost on an input without effect: unbounded or arbitrary
+      s.lin = true;
+      s.lin_i = last;
+      s.lin_k = -s.g[last] / s.b[last];
+      s.rho = s.eta = 0.0;
+      for (int i = 0; i < NU; ++i) s.beta[i] = 0.0;
+      return true;
+    }
   }
   if constexpr (NU == 1) {
     if (s.free_input[0]) {
@@ -237,7 +280,13 @@ int Pdas<NU>::backward() {
         s.pv = s.cxx + qn;
       }
       fix_next = false;
-      if (!fixed) {
+      if (s.lin) {
+        // x_t is set by the free input (to v, or to the minimiser of V_t, which needs P > 0)
+        if (!fixed && !(s.pm > 0.0)) return -2;
+        s.mode = fixed ? kFixed : kQuadratic;
+        pn = 0.0;
+        qn = s.a * s.lin_k;
+      } else if (!fixed) {
         s.mode = kQuadratic;
         s.iden = 1.0 / (1.0 + s.pm * s.rho);
         const double kq = s.pm * s.iden;
@@ -279,6 +328,19 @@ void Pdas<NU>::forward() {
     const double sv = s.a * xprev + s.wf;
     double zeta = 0.0;
     s.pending = false;
+    if (s.lin) {
+      s.x = s.mode == kFixed ? s.v : -(s.pv - s.lin_k) / s.pm;
+      zeta = s.lin_k;
+      s.nu = -zeta;
+      for (int i = 0; i < NU; ++i) s.u[i] = s.ubound[i];
+      s.u[s.lin_i] = (s.x - sv) / s.b[s.lin_i];
+      s.gx = s.qx * s.x + s.cxx;
+      pending_prev = false;
+      xprev = s.x;
+      nu_prev = s.nu;
+      gx_prev = s.gx;
+      continue;
+    }
     if (s.mode == kQuadratic) {
       zeta = (s.pm * (sv - s.eta) + s.pv) * s.iden;
       s.x = (sv - s.eta - s.rho * s.pv) * s.iden;

@@ -15,8 +15,16 @@
 // or x0 frees the state that started it. Multipliers along a chain are chosen so that only its head carries the bound
 // multiplier (the solution is then degenerate and this is one valid choice).
 //
+// Zero-curvature input: a stage whose only free input i has q_ii = 0 (LP-like: a battery with quad = 0) is the
+// rho -> infinity limit: the input sets x_t (to v, or to the minimiser of V_t when P_t > 0) and V_{t-1} gets the
+// linear term k = -g_i / b_i (K = 0).
+//
+// Warm start: `status` may be any guess (e.g. the previous hour's final active set shifted by one step); both inputs
+// of a singular block free in it fixes the dearer one (larger c_i) at a finite bound.
+//
 // Limits, reported as "not solved" so the caller falls back to the interior-point method: a free input block R_F of
-// Q_t that is not positive definite (an LP-like stage, e.g. a battery with both powers free and a rank-one Q), no
+// Q_t that is not positive definite (an LP-like stage, e.g. a battery with both powers free and a rank-one Q; or a
+// zero-curvature input with a free state whose cost-to-go has no curvature either, P_t = 0), no
 // convergence within the iteration budget (PDAS can cycle on problems whose reduced Hessian is not an M-matrix), or a
 // non-finite value. Cost per iteration ~ 1/5 of an interior-point iteration (no slacks, no complementarity); typical
 // counts are in scalar_state_qp.cpp. Deterministic: the result depends only on the problem and the starting guess.

@@ -154,7 +154,9 @@ TEST(Population, CountsAreExactAndEvenlySpread) {
 
 TEST(Population, BytesPerAgent) {
   for (int t = 0; t < kAgentTypes; ++t) EXPECT_GT(bytes_per_agent(static_cast<AgentType>(t)), 40u);
-  EXPECT_EQ(bytes_per_agent(AgentType::battery), 8u + 4u + 4u + 13u * 8u);  // id u64, two u32, 13 doubles
+  // id u64, two u32, 13 doubles, the plan's active set (40 bytes)
+  EXPECT_EQ(bytes_per_agent(AgentType::battery), 8u + 4u + 4u + 13u * 8u + sizeof(PlanActiveSet));
+  EXPECT_EQ(sizeof(PlanActiveSet), 40u);
 }
 
 namespace {

@@ -89,6 +89,56 @@ EvCase random_ev(std::mt19937_64& rng) {
   return c;
 }
 
+RollingStorage random_rolling_storage(std::mt19937_64& rng, int hours, bool ev) {
+  RollingStorage r;
+  r.ev = ev;
+  r.params.storage = random_storage(rng);
+  BatteryPlanParams& b = r.params.storage;
+  r.hours = hours;
+  if (ev) {
+    b.reserve_kwh = 0.0;
+    r.params.v2g = chance(rng, 0.5);
+    if (!r.params.v2g) b.p_discharge_max_kw = 0.0;
+    r.params.arrival_h = chance(rng, 0.5) ? 0.0 : uniform(rng, 0.0, 6.0);
+    r.params.departure_h = uniform(rng, r.params.arrival_h + 8.0, 30.0);
+    const double parked = std::floor(r.params.departure_h) - std::ceil(r.params.arrival_h);
+    const double reach = std::min(b.capacity_kwh, b.e0_kwh + b.eta_charge * b.p_charge_max_kw * parked);
+    r.params.energy_needed_kwh = uniform(rng, 0.0, 1.0) * reach;
+    r.hours = std::min(hours, static_cast<int>(std::floor(r.params.departure_h)) - 2);
+  }
+  r.prices = random_prices(rng, RollingStorage::kHorizon + hours);
+  r.revision.resize(static_cast<size_t>(hours) * RollingStorage::kHorizon);
+  for (double& v : r.revision) v = uniform(rng, -2.0, 2.0);
+  r.deviation.resize(static_cast<size_t>(hours));
+  for (double& v : r.deviation) v = uniform(rng, -0.2, 0.2);
+  return r;
+}
+
+void build_rolling(const RollingStorage& r, int k, double e0, ScalarStateQp& qp) {
+  std::vector<double> prices(RollingStorage::kHorizon);
+  for (int t = 0; t < RollingStorage::kHorizon; ++t) {
+    prices[static_cast<size_t>(t)] =
+        r.prices[static_cast<size_t>(k + t)] + r.revision[static_cast<size_t>(k * RollingStorage::kHorizon + t)];
+  }
+  EvPlanParams p = r.params;
+  p.storage.e0_kwh = e0;
+  if (!r.ev) {
+    build_battery_qp(p.storage, 1.0, prices, qp);
+    return;
+  }
+  p.arrival_h = std::max(0.0, r.params.arrival_h - k);
+  p.departure_h = r.params.departure_h - k;
+  build_ev_qp(p, 1.0, prices, qp);
+}
+
+double rolling_next_energy(const RollingStorage& r, int k, double planned) {
+  if (r.ev) return planned;
+  const BatteryPlanParams& b = r.params.storage;
+  const double moved =
+      planned + r.deviation[static_cast<size_t>(k)] * std::max(b.p_charge_max_kw, b.p_discharge_max_kw);
+  return std::clamp(moved, b.reserve_kwh, b.capacity_kwh);
+}
+
 ScalarStateQp random_hvac_like(std::mt19937_64& rng) {
   ScalarStateQp p;
   const int h = uniform_int(rng, 1, 72);
