@@ -33,6 +33,7 @@ struct alignas(64) InstanceRun {  // own cache line: the counters are written ev
   long converged = 0;
   long iterations = 0;
   long control_iterations = 0;
+  long refactorizations = 0;
 };
 
 void step_instance(engine::Engine& eng, const std::vector<double>& mults, int steps, InstanceRun& run) {
@@ -45,6 +46,7 @@ void step_instance(engine::Engine& eng, const std::vector<double>& mults, int st
     run.converged += res.converged ? 1 : 0;
     run.iterations += res.iterations;
     run.control_iterations += res.control_iterations;
+    run.refactorizations += res.refactorizations;
   }
 }
 
@@ -130,6 +132,7 @@ PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, in
     out.phase.converged_steps += r.converged;
     out.phase.iterations += r.iterations;
     out.phase.control_iterations += r.control_iterations;
+    out.phase.refactorizations += r.refactorizations;
   }
   return out;
 }
@@ -161,6 +164,7 @@ static void append_phase(BenchPhase& into, const BenchPhase& round) {
   into.converged_steps += round.converged_steps;
   into.iterations += round.iterations;
   into.control_iterations += round.control_iterations;
+  into.refactorizations += round.refactorizations;
 }
 
 double BenchPhase::solves_per_s() const { return wall_s > 0.0 ? static_cast<double>(threads) * steps / wall_s : 0.0; }
@@ -270,6 +274,7 @@ nlohmann::json to_json(const BenchReport& rep) {
   j["solves"] = static_cast<long>(solves);
   j["iterations_mean"] = solves > 0 ? static_cast<double>(p.iterations) / solves : 0.0;
   j["control_iterations_mean"] = solves > 0 ? static_cast<double>(p.control_iterations) / solves : 0.0;
+  j["refactorizations_mean"] = solves > 0 ? static_cast<double>(p.refactorizations) / solves : 0.0;
   j["max_iterations"] = rep.max_iterations;
   j["max_control_iterations"] = rep.max_control_iterations;
   return j;
@@ -290,7 +295,8 @@ void print_human(const BenchReport& rep, std::ostream& out) {
       << format_double("%.1f", rep.engine_kb) << " KiB\n";
   out << "converged steps      " << rep.parallel.converged_steps << " of " << j["solves"].get<long>()
       << ", mean iterations " << format_double("%.2f", j["iterations_mean"].get<double>()) << " (control "
-      << format_double("%.2f", j["control_iterations_mean"].get<double>()) << "; limits " << rep.max_iterations << " / "
+      << format_double("%.2f", j["control_iterations_mean"].get<double>()) << ", refactorisations "
+      << format_double("%.2f", j["refactorizations_mean"].get<double>()) << "; limits " << rep.max_iterations << " / "
       << rep.max_control_iterations << ")\n";
 }
 

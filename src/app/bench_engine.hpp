@@ -34,6 +34,7 @@ struct BenchPhase {
   long converged_steps = 0;
   long iterations = 0;          ///< summed over all steps of all instances
   long control_iterations = 0;  ///< summed over all steps of all instances
+  long refactorizations = 0;    ///< numeric factorisations of Y, summed over all steps of all instances
   [[nodiscard]] double solves_per_s() const;
 };
 

@@ -141,6 +141,19 @@ struct Engine::Impl {
   std::vector<std::vector<cplx>> vsource_volts_nominal;  ///< as defined; vsource_volts = this x source_factor
   double source_factor = 1.0;                            ///< set_source_voltage_factor
   std::vector<LoadElem> loads;
+  /// Compact copy of what the compensation currents read per load, refreshed from `loads` at the start of every
+  /// solve (sync_load_hot): one short record per load and flat branch end nodes instead of LoadElem's scattered
+  /// members, so the per-iteration pass streams through a few tens of kB.
+  struct LoadHot {
+    cplx y;             ///< y_in_matrix
+    double mult = 1.0;  ///< present multiplier
+    double extra_p = 0.0, extra_q = 0.0;
+    double p_nom = 0.0, q_nom = 0.0, v_min_sq = 0.0, v_max_sq = 0.0, vbase_sq = 0.0;
+    int model = 1;  ///< 1 or 2 take the inline path, anything else LoadElem's reference path
+    int first_branch = 0, nbranch = 0;
+  };
+  std::vector<LoadHot> load_hot;
+  std::vector<int> load_branch_from, load_branch_to;  ///< per branch, -1 = ground
   std::vector<RegElem> regs;
   std::vector<CapCtlElem> capctrls;
   std::vector<char> cap_closed;            ///< per capacitor: terminal-1 conductors closed (OpenDSS Closed[0])
@@ -153,6 +166,7 @@ struct Engine::Impl {
   std::vector<cplx> scratch_v, scratch_i;  ///< per-element buffers of the control sampling
   long queue_seq = 0;
   bool factored = false;
+  int refactor_count = 0;  ///< numeric factorisations since construction (reported per solve)
   bool initialized = false;
   bool y_rebuild_pending = false;  ///< a control acted: recompute load Yprims at their present multiplier
   double time_s = 0.0;             ///< simulation time (daily mode), seconds
@@ -177,6 +191,8 @@ struct Engine::Impl {
 
   // Solving
   void refactor_if_needed();
+  void build_load_hot();
+  void sync_load_hot();
   void add_load_compensation(std::vector<cplx>& rhs) const;
   double update_vmag(const std::vector<cplx>& next);
   void solve_direct();
@@ -203,6 +219,7 @@ Engine::Impl::Impl(const dss::Circuit& c) : circuit(c) {
   build_elements();
   assembly.finalize_pattern(topo.num_nodes());
   klu.analyze(topo.num_nodes(), assembly.col_ptr(), assembly.row_idx());
+  build_load_hot();
   v.assign(static_cast<size_t>(topo.num_nodes()), cplx{});
   work.assign(v.size(), cplx{});
   vbase_v.assign(v.size(), 0.0);
@@ -519,19 +536,75 @@ void Engine::Impl::refactor_if_needed() {
   klu.factor(assembly.values());
   assembly.clear_changed();
   factored = true;
+  ++refactor_count;
+}
+
+void Engine::Impl::build_load_hot() {
+  load_hot.assign(loads.size(), LoadHot{});
+  load_branch_from.clear();
+  load_branch_to.clear();
+  for (size_t k = 0; k < loads.size(); ++k) {
+    const auto& ld = loads[k];
+    auto& h = load_hot[k];
+    h.p_nom = ld.lp.p_nom_w;
+    h.q_nom = ld.lp.q_nom_var;
+    h.v_min_sq = ld.lp.v_min_sq;
+    h.v_max_sq = ld.lp.v_max_sq;
+    h.vbase_sq = ld.lp.v_base_v * ld.lp.v_base_v;
+    h.model = ld.lp.model;
+    h.first_branch = static_cast<int>(load_branch_from.size());
+    h.nbranch = ld.lp.phases;
+    for (int b = 0; b < ld.lp.phases; ++b) {
+      const auto [from, to] = branch_nodes(ld, b);
+      load_branch_from.push_back(from);
+      load_branch_to.push_back(to);
+    }
+  }
+}
+
+void Engine::Impl::sync_load_hot() {
+  for (size_t k = 0; k < loads.size(); ++k) {
+    const auto& ld = loads[k];
+    auto& h = load_hot[k];
+    h.y = ld.y_in_matrix;
+    h.mult = ld.mult;
+    h.extra_p = ld.extra_p_w;
+    h.extra_q = ld.extra_q_var;
+  }
 }
 
 void Engine::Impl::add_load_compensation(std::vector<cplx>& rhs) const {
   // Each load branch injects Yeq V - I_load(V): the difference between the admittance already in Y and the
-  // load's true nonlinear current (OpenDSS "compensation current").
-  for (const auto& ld : loads) {
-    const int nbranch = ld.lp.phases;
-    for (int b = 0; b < nbranch; ++b) {
-      const auto [from, to] = branch_nodes(ld, b);
-      const cplx vb = node_v(from) - node_v(to);
-      const cplx comp = ld.y_in_matrix * vb - load_current_total(ld, vb);
-      if (from >= 0) rhs[static_cast<size_t>(from)] += comp;
-      if (to >= 0) rhs[static_cast<size_t>(to)] -= comp;
+  // load's true nonlinear current (OpenDSS "compensation current"). The arithmetic is load_current_total's, written
+  // out on the compact records for the two common cases (constant PQ inside its band, constant Z) and the rest through
+  // load_branch_current_reference, with the same operations in the same order, so the result is bit-identical.
+  const cplx* vv = v.data();
+  cplx* out = rhs.data();
+  const int* bf = load_branch_from.data();
+  const int* bt = load_branch_to.data();
+  for (size_t k = 0; k < load_hot.size(); ++k) {
+    const LoadHot& h = load_hot[k];
+    const int end = h.first_branch + h.nbranch;
+    for (int b = h.first_branch; b < end; ++b) {
+      const int from = bf[b], to = bt[b];
+      const cplx vb = (from < 0 ? cplx{} : vv[from]) - (to < 0 ? cplx{} : vv[to]);
+      const double v_sq = vb.real() * vb.real() + vb.imag() * vb.imag();
+      cplx i;
+      if (h.model == 2) {
+        const double scale = h.mult / h.vbase_sq;
+        i = cplx{h.p_nom * scale, -h.q_nom * scale} * vb;
+      } else if (h.model == 1 && v_sq > h.v_min_sq && v_sq <= h.v_max_sq) {
+        const double scale = h.mult / v_sq;
+        i = cplx{h.p_nom * scale, -h.q_nom * scale} * vb;
+      } else {
+        i = load_branch_current_reference(loads[k].lp, vb, h.mult);
+      }
+      if (h.extra_p != 0.0 || h.extra_q != 0.0) {
+        if (v_sq > 0.0) i += cplx{h.extra_p / v_sq, -h.extra_q / v_sq} * vb;
+      }
+      const cplx comp = h.y * vb - i;
+      if (from >= 0) out[from] += comp;
+      if (to >= 0) out[to] -= comp;
     }
   }
 }
@@ -566,6 +639,7 @@ void Engine::Impl::solve_direct() {
 SolveResult Engine::Impl::solve_circuit() {
   const auto& s = circuit.settings;
   refactor_if_needed();
+  sync_load_hot();
   if (!initialized) solve_direct();
   SolveResult r;
   // V(k+1) = Y^-1 (I_source + sum of load compensation currents at V(k)); stop when the largest change of |V|
@@ -752,6 +826,7 @@ SolveResult Engine::Impl::solve_snap() {
   const int max_ctrl = circuit.settings.max_control_iterations;
   SolveResult total;
   total.controls_settled = false;
+  const int refactors_before = refactor_count;
   for (int ctrl = 1; ctrl <= max_ctrl; ++ctrl) {
     const SolveResult r = solve_circuit();
     total.iterations += r.iterations;
@@ -766,6 +841,7 @@ SolveResult Engine::Impl::solve_snap() {
       break;
     }
   }
+  total.refactorizations = refactor_count - refactors_before;
   return total;
 }
 

@@ -27,6 +27,7 @@ struct SolveResult {
   bool converged = false;
   int iterations = 0;            ///< power-flow iterations summed over control iterations
   int control_iterations = 0;    ///< solve/sample rounds (1 = controls did not act)
+  int refactorizations = 0;      ///< numeric factorisations of Y (a control changed it, or a new time series)
   double max_dv_pu = 0.0;        ///< last iteration's largest |V| change, pu of the node's base (convergence measure)
   bool controls_settled = true;  ///< false when max control iterations was reached with actions pending
 };

@@ -2,6 +2,7 @@
 
 #include <klu.h>
 
+#include <algorithm>
 #include <complex>
 #include <string>
 #include <utility>
@@ -18,6 +19,13 @@ klu_numeric* as_numeric(void* p) { return static_cast<klu_numeric*>(p); }
 // KLU's complex routines take interleaved (re, im) doubles, which is the layout of std::complex<double>.
 double* as_doubles(std::complex<double>* p) { return reinterpret_cast<double*>(p); }
 double* as_doubles(const std::complex<double>* p) { return const_cast<double*>(reinterpret_cast<const double*>(p)); }
+/// re holds n real parts in its first half (size 2n), im the n imaginary parts: interleave into re as (re, im) pairs.
+void interleave(std::vector<double>& re, const std::vector<double>& im, size_t n) {
+  for (size_t k = n; k-- > 0;) {
+    re[2 * k + 1] = im[k];
+    re[2 * k] = re[k];
+  }
+}
 }  // namespace
 
 KluSolver::KluSolver() {
@@ -88,9 +96,10 @@ void KluSolver::factor(const std::vector<std::complex<double>>& values) {
     // Same pattern, new values: reuse the pivot order. KLU's rcond check catches a pivot that became tiny.
     const int ok = klu_z_refactor(col_ptr_.data(), row_idx_.data(), as_doubles(values.data()), as_symbolic(symbolic_),
                                   as_numeric(numeric_), c);
-    if (ok != 0 && klu_z_rcond(as_symbolic(symbolic_), as_numeric(numeric_), c) != 0 && c->rcond > 1e-14) {
+    if (ok != 0) {
+      // KLU's reciprocal pivot growth test (klu_z_rcond: min |U_jj| / max |U_jj|), on the extracted pivots.
       extract_factors();
-      return;
+      if (pivot_ratio_ > 1e-14) return;
     }
     auto* num = as_numeric(numeric_);
     klu_z_free_numeric(&num, c);
@@ -111,24 +120,33 @@ void KluSolver::extract_factors() {
   const auto n = static_cast<size_t>(n_);
   l_ptr_.resize(n + 1);
   l_row_.resize(lnz);
-  l_re_.resize(lnz);
-  l_im_.resize(lnz);
+  l_val_.resize(2 * lnz);
   u_ptr_.resize(n + 1);
   u_row_.resize(unz);
-  u_re_.resize(unz);
-  u_im_.resize(unz);
+  u_val_.resize(2 * unz);
   perm_p_.resize(n);
   perm_q_.resize(n);
   rs_.assign(n, 1.0);
-  const int ok =
-      klu_z_extract(as_numeric(numeric_), as_symbolic(symbolic_), l_ptr_.data(), l_row_.data(), l_re_.data(),
-                    l_im_.data(), u_ptr_.data(), u_row_.data(), u_re_.data(), u_im_.data(), nullptr, nullptr, nullptr,
-                    nullptr, perm_p_.data(), perm_q_.data(), num->Rs != nullptr ? rs_.data() : nullptr, nullptr, c);
+  // klu_z_extract writes real and imaginary parts to separate arrays: the real parts go into the first half of
+  // each interleaved array, the imaginary parts into a scratch array, then both are interleaved in place from the
+  // back (entry k moves to 2k, 2k + 1, which no later step reads).
+  im_scratch_.resize(std::max(lnz, unz));
+  const int ok_l =
+      klu_z_extract(as_numeric(numeric_), as_symbolic(symbolic_), l_ptr_.data(), l_row_.data(), l_val_.data(),
+                    im_scratch_.data(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                    perm_p_.data(), perm_q_.data(), num->Rs != nullptr ? rs_.data() : nullptr, nullptr, c);
+  interleave(l_val_, im_scratch_, lnz);
+  const int ok_u = klu_z_extract(as_numeric(numeric_), as_symbolic(symbolic_), nullptr, nullptr, nullptr, nullptr,
+                                 u_ptr_.data(), u_row_.data(), u_val_.data(), im_scratch_.data(), nullptr, nullptr,
+                                 nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, c);
+  interleave(u_val_, im_scratch_, unz);
+  const int ok = ok_l != 0 && ok_u != 0 ? 1 : 0;
   if (ok == 0) throw SolveError("KLU factor extraction failed (status " + std::to_string(c->status) + ")");
   // Scale factors are applied as multiplications in the solve; pivots are inverted once here.
   for (auto& r : rs_) r = 1.0 / r;
   u_inv_re_.resize(n);
   u_inv_im_.resize(n);
+  double pmin = 0.0, pmax = 0.0;
   for (size_t j = 0; j < n; ++j) {
     const int first = l_ptr_[j], last = u_ptr_[j + 1] - 1;
     if (l_row_[static_cast<size_t>(first)] != static_cast<int>(j) ||
@@ -136,10 +154,15 @@ void KluSolver::extract_factors() {
       throw SolveError("unexpected KLU factor layout (diagonal not first in L or last in U)");
     }
     const std::complex<double> inv =
-        1.0 / std::complex<double>(u_re_[static_cast<size_t>(last)], u_im_[static_cast<size_t>(last)]);
+        1.0 / std::complex<double>(u_val_[2 * static_cast<size_t>(last)], u_val_[2 * static_cast<size_t>(last) + 1]);
     u_inv_re_[j] = inv.real();
     u_inv_im_[j] = inv.imag();
+    const double mag = std::abs(
+        std::complex<double>(u_val_[2 * static_cast<size_t>(last)], u_val_[2 * static_cast<size_t>(last) + 1]));
+    pmin = j == 0 ? mag : std::min(pmin, mag);
+    pmax = j == 0 ? mag : std::max(pmax, mag);
   }
+  pivot_ratio_ = pmax > 0.0 ? pmin / pmax : 0.0;
   y_re_.resize(n);
   y_im_.resize(n);
 }
@@ -163,15 +186,14 @@ void KluSolver::solve(std::vector<std::complex<double>>& b) {
   {
     const int* __restrict lp = l_ptr_.data();
     const int* __restrict li = l_row_.data();
-    const double* __restrict lre = l_re_.data();
-    const double* __restrict lim = l_im_.data();
+    const double* __restrict lv = l_val_.data();
     for (int j = 0; j < n; ++j) {
       const double xr = yr[j], xi = yi[j];
       const int end = lp[j + 1];
       for (int k = lp[j] + 1; k < end; ++k) {
         // All loads before the stores, so the compiler need not assume a store changed lre/lim.
         const int r = li[k];
-        const double a = lre[k], c = lim[k], tr = yr[r], ti = yi[r];
+        const double a = lv[2 * k], c = lv[2 * k + 1], tr = yr[r], ti = yi[r];
         yr[r] = tr - (a * xr - c * xi);
         yi[r] = ti - (a * xi + c * xr);
       }
@@ -180,8 +202,7 @@ void KluSolver::solve(std::vector<std::complex<double>>& b) {
   {
     const int* __restrict up = u_ptr_.data();
     const int* __restrict ui = u_row_.data();
-    const double* __restrict ure = u_re_.data();
-    const double* __restrict uim = u_im_.data();
+    const double* __restrict uv = u_val_.data();
     const double* __restrict dre = u_inv_re_.data();
     const double* __restrict dim = u_inv_im_.data();
     for (int j = n - 1; j >= 0; --j) {
@@ -192,7 +213,7 @@ void KluSolver::solve(std::vector<std::complex<double>>& b) {
       const int end = up[j + 1] - 1;
       for (int k = up[j]; k < end; ++k) {
         const int r = ui[k];
-        const double a = ure[k], c = uim[k], tr = yr[r], ti = yi[r];
+        const double a = uv[2 * k], c = uv[2 * k + 1], tr = yr[r], ti = yi[r];
         yr[r] = tr - (a * xr - c * xi);
         yi[r] = ti - (a * xi + c * xr);
       }

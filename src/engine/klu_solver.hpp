@@ -43,16 +43,18 @@ class KluSolver {
   void extract_factors();
   int n_ = 0;
   // The factors as klu_z_extract returns them, P (R \ A) Q = L U, in compressed-column form with real and
-  // imaginary parts in separate arrays; L's unit diagonal is the first entry of each column and U's pivot the last
-  // (checked at extraction). KLU's own triangular solves unpack a packed format and divide by the pivots on every
-  // call; these flat arrays with inverted pivots solve faster and keep the hot loop free of complex division.
-  // Tested against klu_z_solve in tests/engine/test_klu_solver.cpp.
+  // imaginary parts interleaved (one stream per factor in the solves); L's unit diagonal is the first entry of each
+  // column and U's pivot the last (checked at extraction). KLU's own triangular solves unpack a packed format and
+  // divide by the pivots on every call; these flat arrays with inverted pivots solve faster and keep the hot loop free
+  // of complex division. Tested against klu_z_solve in tests/engine/test_klu_solver.cpp.
   std::vector<int> perm_p_, perm_q_;
   std::vector<double> rs_;
   std::vector<int> l_ptr_, l_row_, u_ptr_, u_row_;
-  std::vector<double> l_re_, l_im_, u_re_, u_im_;
+  std::vector<double> l_val_, u_val_;  ///< (re, im) pairs, 2 x nnz
+  std::vector<double> im_scratch_;     ///< imaginary parts as klu_z_extract writes them
   std::vector<double> u_inv_re_, u_inv_im_, y_re_, y_im_;
   std::vector<int> col_ptr_, row_idx_;
+  double pivot_ratio_ = 0.0;  ///< min |U_jj| / max |U_jj| of the last extraction (KLU's rcond estimate)
   void* common_ = nullptr;    // klu_common*
   void* symbolic_ = nullptr;  // klu_symbolic*
   void* numeric_ = nullptr;   // klu_numeric*
