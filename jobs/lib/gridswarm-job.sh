@@ -208,6 +208,31 @@ gs_launch_and_wait() {
   return "$rc"
 }
 
+# gs_launch_with_retry OUT COMMAND...: gs_launch_and_wait, and again (3 attempts in all) when the launcher says
+# success but OUT was not written by this launch. srun can report "task 0 launch failed: Unspecified error" for a
+# job step and still exit 0 (seen on a one-node Slurm 22.05 right after the previous job's step ended); gridswarm
+# always leaves its output when it exits 0, so a missing or stale output means the step never ran, and launching it
+# again is safe (the same arguments, the same checkpoint).
+gs_launch_with_retry() {
+  local out=$1 rc attempt marker
+  shift
+  marker=$(mktemp)
+  for attempt in 1 2 3; do
+    touch "$marker"
+    rc=0
+    gs_launch_and_wait "$@" || rc=$?
+    if ((rc == 0)) && [[ ! $out -nt $marker ]] && [[ -z $GS_WARNED ]]; then
+      gs_log "the launcher exited 0 but did not write $out: the job step did not run (attempt $attempt of 3)"
+      rc=1
+      sleep 2
+      continue
+    fi
+    break
+  done
+  rm -f "$marker"
+  return "$rc"
+}
+
 # gs_run_study STUDY OUT: run one study with checkpoint/restart; exits the script with its verdict.
 gs_run_study() {
   local study=$1 out=$2
@@ -242,7 +267,7 @@ gs_run_study() {
     rc=$GS_EXIT_CHECKPOINTED # warned before we began: nothing to lose, go straight to a continuation
     ckpt=${GRIDSWARM_RESTART:-}
   else
-    gs_launch_and_wait "${GS_PRELOAD[@]}" "$GS_BIN" "${args[@]}" || rc=$?
+    gs_launch_with_retry "$out" "${GS_PRELOAD[@]}" "$GS_BIN" "${args[@]}" || rc=$?
   fi
   gs_finish "$rc" "$study" "$out" "$ckpt"
 }
