@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "case_files.hpp"
 #include "transmission/case.hpp"
 #include "util/error.hpp"
 
@@ -59,14 +60,10 @@ const CaseSize matpower_cases[] = {
     {"case_RTS_GMLC.m", 73, 158, 120},
 };
 
-fs::path case_path(const std::string& file) {
-  return fs::exists(fixtures / file) ? fixtures / file : inputs / file;  // ACTIVSg2000 lives in inputs/ only
-}
-
 TEST(CaseReader, EveryMatpowerCaseLoadsWithItsPublishedSize) {
   for (const CaseSize& s : matpower_cases) {
     SCOPED_TRACE(s.file);
-    const fs::path file = case_path(s.file);
+    const fs::path file = test::case_file(s.file);
     const Case c = read_matpower(file);
     EXPECT_EQ(c.base_mva, 100.0);
     EXPECT_EQ(c.buses.size(), s.buses);
@@ -151,7 +148,7 @@ size_t json_rows(const fs::path& file, const char* key) {
 TEST(CaseReader, TespConfigurations) {
   for (const char* name : {"8_system_case_config.json", "200_system_case_config.json"}) {
     SCOPED_TRACE(name);
-    const fs::path file = fixtures / name;
+    const fs::path file = test::case_file(name);
     const Case c = read_case(file);
     EXPECT_EQ(c.base_mva, 100.0);
     EXPECT_EQ(c.buses.size(), json_rows(file, "bus"));
@@ -161,7 +158,7 @@ TEST(CaseReader, TespConfigurations) {
     EXPECT_EQ(c.dsos.size(), json_rows(file, "DSO"));
     EXPECT_EQ(c.dsos[0].name, "Substation_1");
   }
-  const Case c8 = read_tesp_case(fixtures / "8_system_case_config.json");
+  const Case c8 = read_tesp_case(test::case_file("8_system_case_config.json"));
   EXPECT_EQ(c8.buses.size(), 8U);
   EXPECT_EQ(c8.dsos.size(), 8U);
   EXPECT_EQ(c8.buses[0].type, BusType::ref);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "case_files.hpp"
 #include "transmission/case.hpp"
 #include "transmission/dcopf.hpp"
 #include "util/error.hpp"
@@ -66,7 +67,7 @@ TEST(DcopfDeterminism, Case30DayAheadSameBitsOnAnyRankCount) {
 }
 
 TEST(DcopfDeterminism, ActivSg200SameBitsOnAnyRankCount) {
-  const Case c200 = read_matpower(kFixtures + "case_ACTIVSg200.m");
+  const Case c200 = read_matpower(test::case_file("case_ACTIVSg200.m"));
   expect_bit_identical_to_self(c200, day(c200, 2));
 }
 

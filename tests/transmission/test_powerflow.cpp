@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "case_files.hpp"
 #include "reference_powerflow.hpp"
 #include "transmission/case.hpp"
 #include "transmission/powerflow.hpp"
@@ -24,7 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 const fs::path fixtures = fs::path(GRIDSWARM_FIXTURES) / "transmission";
-const fs::path inputs = fs::path(GRIDSWARM_INPUTS) / "transmission";
 
 int world_rank() {
   int r = 0;
@@ -118,7 +118,7 @@ TEST(PowerFlow, Wscc9BusTextbookSolution) {
 TEST(PowerFlow, MatchesDenseReferenceOnIeeeAndSyntheticCases) {
   for (const char* name : {"case14.m", "case30.m", "case118.m", "case300.m", "case_ACTIVSg200.m", "case_RTS_GMLC.m"}) {
     SCOPED_TRACE(name);
-    const Case c = read_matpower(fixtures / name);
+    const Case c = read_matpower(test::case_file(name));
     const PowerFlowResult r = solve_powerflow(MPI_COMM_WORLD, c);
     expect_matches_reference(c, r, name);
     expect_power_balance(c, r);
@@ -258,7 +258,8 @@ std::uint64_t hash_bits(const std::vector<double>& a, std::uint64_t h = 14695981
 // The distributed solve on all ranks against the same solve on PETSC_COMM_SELF (one rank, serial PETSc objects):
 // every number must have the same bits, and so the same on 1, 2 and 3 ranks.
 TEST(PowerFlow, BitIdenticalOnAnyNumberOfRanks) {
-  const fs::path files[] = {fixtures / "case300.m", fixtures / "case_ACTIVSg200.m", inputs / "case_ACTIVSg2000.m"};
+  const fs::path files[] = {test::case_file("case300.m"), test::case_file("case_ACTIVSg200.m"),
+                            test::case_file("case_ACTIVSg2000.m")};
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   for (const fs::path& file : files) {
