@@ -360,12 +360,13 @@ std::vector<market::DsoBid> unresponsive_dso_bids(MPI_Comm comm, const std::vect
 
 /// Every DSO's bid to the wholesale market, on every rank, in DSO order: the DSO's lead rank (which holds all its
 /// agents' bids) reduces its exact aggregate demand to price steps (market/dso_bid.hpp) and the bids are
-/// allgathered as [dso, fixed_kw, steps, (q_kw, price) x steps]. Collective.
+/// allgathered as [dso, fixed_kw, steps, (q_kw, price) x steps]. Collective. `agg` is a workspace kept between steps
+/// (its breakpoint buffers are reused).
 std::vector<market::DsoBid> wholesale_bids(MPI_Comm comm, const std::vector<std::vector<market::BidCurve>>& dso_bids,
                                            const std::vector<double>& dso_u,
-                                           const std::vector<std::int64_t>& my_dso_cols, int ndsos) {
+                                           const std::vector<std::int64_t>& my_dso_cols, int ndsos,
+                                           market::AggregateDemand& agg) {
   std::vector<double> send;
-  market::AggregateDemand agg;
   for (const std::int64_t d : my_dso_cols) {
     agg.build(dso_bids[static_cast<size_t>(d)], dso_u[static_cast<size_t>(d)]);
     const market::DsoBid b = market::reduce_to_steps(agg, Wholesale::kBidSegments);
@@ -944,6 +945,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   BidExchange exchange(feeders, ndsos, nranks);
   std::vector<market::ClearingResult> clearing(static_cast<size_t>(ndsos));
   market::RetailAuction auction;
+  market::AggregateDemand wholesale_agg;  // workspace of the DSOs' wholesale bids
   RunSummary sum;
   sum.output = out_path;
   sum.steps = static_cast<long>(steps);
@@ -1061,7 +1063,7 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     double rt_wholesale_s = 0.0;
     if (wholesale) {
       const auto tw = Clock::now();
-      const std::vector<market::DsoBid> bids = wholesale_bids(comm, dso_bids, dso_u, my_dso_cols, ndsos);
+      const std::vector<market::DsoBid> bids = wholesale_bids(comm, dso_bids, dso_u, my_dso_cols, ndsos, wholesale_agg);
       if (!wholesale->clear_real_time(t, bids) && rank == 0) {
         const auto& r = wholesale->real_time_result();
         std::fprintf(stderr,
