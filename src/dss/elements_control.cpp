@@ -35,8 +35,13 @@ void reg_ptphase(RegEntry& e, const Token& v, EditContext&) {
     e.def.ptphase = to_int(v);
 }
 
-void reg_bus(RegEntry&, const Token&, EditContext&) {
-  throw InputError("a remote regulated bus is not supported (use R and X line-drop compensation)");
+// The bus is resolved by the engine (it must exist once the circuit is complete, as OpenDSS's SetBus hopes).
+void reg_bus(RegEntry& e, const Token& v, EditContext&) { e.def.regulated_bus = lower(v.text); }
+
+// PTratio also re-initialises RemotePTRatio (RegControl.pas Edit, property 5).
+void reg_ptratio(RegEntry& e, const Token& v, EditContext&) {
+  e.def.ptratio = to_double(v);
+  e.def.remote_ptratio = e.def.ptratio;
 }
 
 // TapNum=n sets the controlled winding's present tap to 1 + n x (MaxTap - MinTap) / NumTaps, clamped to the tap range
@@ -132,7 +137,7 @@ const PropList<RegEntry>& regcontrol_props() {
       {"winding", reg_winding},
       {"vreg", reg_double<&RegControlDef::vreg_v>},
       {"band", reg_double<&RegControlDef::band_v>},
-      {"ptratio", reg_double<&RegControlDef::ptratio>},
+      {"ptratio", reg_ptratio},
       {"CTprim", reg_double<&RegControlDef::ctprim_a>},
       {"R", reg_double<&RegControlDef::r_v>},
       {"X", reg_double<&RegControlDef::x_v>},
@@ -154,7 +159,7 @@ const PropList<RegEntry>& regcontrol_props() {
       {"revDelay", ignore_number<RegEntry>},
       {"revNeutral", ignore_any<RegEntry>},
       {"EventLog", ignore_any<RegEntry>},
-      {"RemotePTRatio", nullptr},
+      {"RemotePTRatio", reg_double<&RegControlDef::remote_ptratio>},
       {"TapNum", reg_tapnum},
       {"Reset", ignore_any<RegEntry>},
       {"LDC_Z", nullptr},

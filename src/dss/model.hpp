@@ -224,6 +224,10 @@ struct RegControlDef : ElementBase {
   double vreg_v = 120.0;
   double band_v = 3.0;
   double ptratio = 60.0;
+  /// `bus=`: a remote regulated bus spec ("name.node", lower-case); empty = the winding's own terminal. When set,
+  /// the control voltage is that node's voltage / remote_ptratio and the line-drop compensator is not used.
+  std::string regulated_bus;
+  double remote_ptratio = 60.0;  ///< RemotePTRatio; every `ptratio=` resets it to ptratio (RegControl.pas)
   double ctprim_a = 300.0;
   double r_v = 0.0, x_v = 0.0;  ///< line-drop compensator settings, volts
   int ptphase = 1;              ///< 1..3, or -1 = max, -2 = min (OpenDSS MAX/MIN)
@@ -298,9 +302,10 @@ struct Settings {
 
 /// A command that acts on the solved circuit, kept in file order (the circuit itself is the final state).
 struct Action {
-  enum class Kind { calc_voltage_bases, solve };
+  enum class Kind { calc_voltage_bases, solve, set_kv_base };
   Kind kind;
   SourceLoc loc;
+  int index = -1;  ///< set_kv_base: index into Circuit::bus_kv_bases
 };
 
 /// Everything read from a master file and the files it includes.
@@ -322,7 +327,7 @@ struct Circuit {
   std::vector<CapControlDef> capcontrols;
   std::vector<LoadShapeDef> loadshapes;
   std::vector<PassiveDef> energymeters, monitors, fuses, reclosers, swtcontrols;  ///< no effect on the power flow
-  std::vector<BusKvBase> bus_kv_bases;  ///< SetkVBase commands, in file order (not yet applied by the engine)
+  std::vector<BusKvBase> bus_kv_bases;  ///< SetkVBase commands, in file order (applied as actions)
   std::vector<Action> actions;
 };
 

@@ -9,7 +9,8 @@
 // - an unterminated quote, bracket or /* comment, an empty value and any unknown name are errors.
 // As OpenDSS: general classes (LineCode, LoadShape, WireData, ...; classes.hpp is_general_class) may be created before
 // `New Circuit`, circuit elements not; BatchEdit edits every element whose name matches a regular expression;
-// SetkVBase is recorded in Circuit::bus_kv_bases. Open/Close work on lines only (other classes: a clear error).
+// SetkVBase is recorded in Circuit::bus_kv_bases and replayed in order with Calcv/Solve (Circuit::actions). Open/Close
+// work on lines only (other classes: a clear error).
 #include "dss/reader.hpp"
 
 #include <algorithm>
@@ -393,6 +394,8 @@ void Reader::set_kv_base(ParamReader& params, const SourceLoc& loc) {
   }
   if (base.bus.empty() || !have_kv) throw InputError("SetkVBase needs bus= and kVLL= or kVLN=");
   circuit_.bus_kv_bases.push_back(base);
+  circuit_.actions.push_back(
+      Action{Action::Kind::set_kv_base, base.loc, static_cast<int>(circuit_.bus_kv_bases.size()) - 1});
 }
 
 // Clear forgets the circuit; DefaultBaseFrequency is a program setting and survives (as in OpenDSS).

@@ -45,6 +45,7 @@ struct RegElem {
   int transformer = -1;  ///< index into circuit.transformers
   int element = -1;      ///< index of the transformer's assembly element
   int tap_winding = 0;   ///< 0-based winding whose tap moves
+  int remote_node = -1;  ///< global node of a remote regulated bus (`bus=`), -1 = the winding's own terminal
   bool armed = false;
   double pending_pu = 0.0;
 };
@@ -182,6 +183,8 @@ struct Engine::Impl {
   void add_shunts();
   void add_loads();
   void bind_regcontrols();
+  /// Global node index of a RegControl's remote regulated bus (`bus=`); throws ModelError naming the control.
+  int regulated_node(const dss::RegControlDef& rc, const dss::TransformerDef& tr, const std::string& label) const;
   void bind_capcontrols();
   [[nodiscard]] CMatrix capacitor_yprim_now(int cap) const;
   std::vector<int> terminal_nodes(const std::string& spec, int nconds, int nphases, const SourceLoc& loc,
@@ -206,6 +209,7 @@ struct Engine::Impl {
   void rebuild_y();
   void run_actions();
   void calc_voltage_bases();
+  void set_kv_base(const dss::BusKvBase& base);
 
   // Reporting helpers
   [[nodiscard]] cplx node_v(int idx) const { return idx < 0 ? cplx{} : v[static_cast<size_t>(idx)]; }
@@ -432,8 +436,29 @@ void Engine::Impl::bind_regcontrols() {
     r.transformer = it->second;
     r.element = transformer_elem[static_cast<size_t>(it->second)];
     r.tap_winding = (rc.tap_winding > 0 ? rc.tap_winding : rc.winding) - 1;
+    if (!rc.regulated_bus.empty()) r.remote_node = regulated_node(rc, tr, label);
     if (r.element >= 0) regs.push_back(std::move(r));
   }
+}
+
+int Engine::Impl::regulated_node(const dss::RegControlDef& rc, const dss::TransformerDef& tr,
+                                 const std::string& label) const {
+  // RegControl.pas with UsingRegulatedBus: one phase, the first node of the bus spec (default node 1), measured to
+  // ground. For a delta winding OpenDSS subtracts a second, unallocated terminal voltage; we do not guess that.
+  if (tr.windings[static_cast<size_t>(rc.winding - 1)].conn == dss::Connection::delta)
+    throw ModelError(where(rc.loc, label) + "bus= (remote regulated bus) on a delta winding is not supported");
+  BusSpec bs;
+  try {
+    bs = parse_bus_spec(rc.regulated_bus);
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(where(rc.loc, label) + e.what());
+  }
+  const int node_number = bs.nodes.empty() ? 1 : bs.nodes.front();
+  const int b = topo.find_bus(bs.bus);
+  if (b < 0) throw ModelError(where(rc.loc, label) + "regulated bus '" + bs.bus + "' is not in the circuit");
+  for (const auto& [number, index] : topo.buses()[static_cast<size_t>(b)].nodes)
+    if (number == node_number) return index;
+  throw ModelError(where(rc.loc, label) + "regulated bus '" + bs.bus + "' has no node " + std::to_string(node_number));
 }
 
 CMatrix Engine::Impl::capacitor_yprim_now(int cap) const {
@@ -692,8 +717,12 @@ void Engine::Impl::sample_regulators() {
   for (size_t k = 0; k < regs.size(); ++k) {
     auto& r = regs[k];
     const auto& tr = circuit.transformers[static_cast<size_t>(r.transformer)];
-    element_state(r.element, scratch_v, scratch_i);
-    r.pending_pu = regcontrol_pending_change(r.def, tr, scratch_v, scratch_i);
+    if (r.remote_node >= 0) {
+      r.pending_pu = regcontrol_pending_change_remote(r.def, tr, node_v(r.remote_node));
+    } else {
+      element_state(r.element, scratch_v, scratch_i);
+      r.pending_pu = regcontrol_pending_change(r.def, tr, scratch_v, scratch_i);
+    }
     if (r.pending_pu == 0.0) {
       if (r.armed) {
         std::erase_if(queue, [&](const QueuedAction& a) { return !a.cap && a.index == static_cast<int>(k); });
@@ -878,10 +907,21 @@ void Engine::Impl::calc_voltage_bases() {
   }
 }
 
+void Engine::Impl::set_kv_base(const dss::BusKvBase& base) {
+  // OpenDSS SetkVBase: one bus's base voltage, until the next CalcVoltageBases; it changes per-unit values only.
+  const int b = topo.find_bus(base.bus);
+  if (b < 0) throw ModelError(where(base.loc, "SetkVBase") + "bus '" + base.bus + "' is not in the circuit");
+  auto& bus = topo.buses()[static_cast<size_t>(b)];
+  bus.kv_base_ln = base.kv_ln;
+  for (const auto& [number, idx] : bus.nodes) vbase_v[static_cast<size_t>(idx)] = bus.kv_base_ln * 1000.0;
+}
+
 void Engine::Impl::run_actions() {
   for (const auto& a : circuit.actions) {
     if (a.kind == dss::Action::Kind::calc_voltage_bases) {
       calc_voltage_bases();
+    } else if (a.kind == dss::Action::Kind::set_kv_base) {
+      set_kv_base(circuit.bus_kv_bases.at(static_cast<size_t>(a.index)));
     } else {
       solve_snap();
     }

@@ -5,6 +5,8 @@
 
 namespace gridswarm::engine {
 
+double tap_increment(const dss::WindingDef& w) { return (w.max_tap_pu - w.min_tap_pu) / w.num_taps; }
+
 namespace {
 
 /// Voltage across one phase of a winding: phase to the winding's neutral for wye, phase to next phase for delta
@@ -24,9 +26,21 @@ double winding_base_v(const dss::TransformerDef& tr, const dss::WindingDef& w) {
   return w.kv * 1000.0 / (ln ? std::sqrt(3.0) : 1.0);
 }
 
-}  // namespace
+/// Pending tap change for a control voltage magnitude `v_actual` (V, on the PT secondary): 0 inside the band, else
+/// the boost in whole tap increments of the tap winding (negative when the tap sits on the other winding).
+double pending_for_voltage(const dss::RegControlDef& rc, const dss::TransformerDef& tr, double v_actual) {
+  if (std::abs(rc.vreg_v - v_actual) <= rc.band_v / 2.0) return 0.0;
+  const int wdg = rc.winding - 1;
+  const int tw = (rc.tap_winding > 0 ? rc.tap_winding : rc.winding) - 1;
+  const double inc = tap_increment(tr.windings[static_cast<size_t>(tw)]);
+  const double boost_pu = (rc.vreg_v - v_actual) * rc.ptratio / winding_base_v(tr, tr.windings[wdg]);
+  // Pascal's Round rounds half to even, as nearbyint does in the default rounding mode.
+  double pending = std::nearbyint(boost_pu / inc) * inc;
+  if (tw != wdg) pending = -pending;
+  return pending;
+}
 
-double tap_increment(const dss::WindingDef& w) { return (w.max_tap_pu - w.min_tap_pu) / w.num_taps; }
+}  // namespace
 
 double regcontrol_pending_change(const dss::RegControlDef& rc, const dss::TransformerDef& tr,
                                  const std::vector<std::complex<double>>& v_cond,
@@ -38,15 +52,12 @@ double regcontrol_pending_change(const dss::RegControlDef& rc, const dss::Transf
     const std::complex<double> i_term = i_cond[static_cast<size_t>(wdg * (tr.phases + 1) + phase)];
     v_ctrl += std::complex<double>(rc.r_v, rc.x_v) * (i_term / rc.ctprim_a);
   }
-  const double v_actual = std::abs(v_ctrl);
-  if (std::abs(rc.vreg_v - v_actual) <= rc.band_v / 2.0) return 0.0;
-  const int tw = (rc.tap_winding > 0 ? rc.tap_winding : rc.winding) - 1;
-  const double inc = tap_increment(tr.windings[static_cast<size_t>(tw)]);
-  const double boost_pu = (rc.vreg_v - v_actual) * rc.ptratio / winding_base_v(tr, tr.windings[wdg]);
-  // Pascal's Round rounds half to even, as nearbyint does in the default rounding mode.
-  double pending = std::nearbyint(boost_pu / inc) * inc;
-  if (tw != wdg) pending = -pending;
-  return pending;
+  return pending_for_voltage(rc, tr, std::abs(v_ctrl));
+}
+
+double regcontrol_pending_change_remote(const dss::RegControlDef& rc, const dss::TransformerDef& tr,
+                                        std::complex<double> v_remote) {
+  return pending_for_voltage(rc, tr, std::abs(v_remote / rc.remote_ptratio));
 }
 
 bool tap_can_move(const dss::WindingDef& w, double pending) {

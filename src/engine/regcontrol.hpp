@@ -24,6 +24,13 @@ double regcontrol_pending_change(const dss::RegControlDef& rc, const dss::Transf
                                  const std::vector<std::complex<double>>& v_cond,
                                  const std::vector<std::complex<double>>& i_cond);
 
+/// Sample one regulator that regulates a remote bus (RegControl `bus=`): the control voltage is the regulated
+/// node's voltage to ground `v_remote` (V) / RemotePTratio, without line-drop compensation (RegControl.pas Sample,
+/// UsingRegulatedBus with a wye winding); the boost is then converted with PTratio and the winding base as for a
+/// local control.
+double regcontrol_pending_change_remote(const dss::RegControlDef& rc, const dss::TransformerDef& tr,
+                                        std::complex<double> v_remote);
+
 /// True when the tap can still move in the direction of `pending` (not already at its limit).
 bool tap_can_move(const dss::WindingDef& w, double pending);
 

@@ -3,8 +3,8 @@
 // lines textually and counts lines starting with "New <Class>." (comment blocks skipped); single values were read
 // from the files by hand.
 //
-// Status of the other feeders of ../shared/data/feeders (not copied; see docs/engine.md): EPRI M1 needs a RegControl
-// with a remote `bus=`, J1's `withPV` master and IEEE 9500 PVSystem (9500 also Generator and Storage); the SMART-DS
+// Status of the other feeders of ../shared/data/feeders (not copied; see docs/engine.md): J1's `withPV` master and
+// IEEE 9500 need PVSystem (9500 also Generator and Storage); the SMART-DS
 // "substations-no-load-shapes" sample has an empty `Phases=` value (a defect of that file, rejected with its line).
 //
 // Kron-reduced service codes (J1 1/0A, K1 1/0_triplex_1ph): 3x3 rmatrix/xmatrix, `neutral=` and `Kron=yes` written
@@ -197,6 +197,32 @@ TEST(RealFeeders, EpriK1KronSetkVBaseAndAllocation) {
   const LoadDef& l = named(c.loads, "res_10559391-s-a");
   EXPECT_NEAR(l.kw, 8.89521789473684 * 1.2096 * 0.97, 1e-12);
   EXPECT_EQ(l.model, 4);  // written as `mode=4` (abbreviation)
+}
+
+// M1: tab-separated fields, `Switch=<TAB>yes`, 33 lines written `enabled=false` (29 in Switches.dss, 4 in
+// Lines.dss; counted with grep), and the substation regulator
+// that regulates a remote bus (`bus=temp`, RemotePTRatio initialised from ptratio=60).
+TEST(RealFeeders, EpriM1RemoteRegulatedBusAndDisabledSwitches) {
+  const Circuit c = read_file(kReal / "epri-m1" / "Master_NoPV.dss");
+  EXPECT_EQ(c.name, "m1");
+  EXPECT_EQ(c.lines.size(), 2482u);
+  EXPECT_EQ(c.loads.size(), 1470u);
+  EXPECT_EQ(c.transformers.size(), 160u);
+  EXPECT_EQ(c.capacitors.size(), 3u);
+  EXPECT_EQ(c.capcontrols.size(), 3u);
+  EXPECT_EQ(c.linecodes.size(), 18u);
+  EXPECT_EQ(c.wiredata.size(), 4u);
+  EXPECT_EQ(c.linegeometries.size(), 4u);
+  EXPECT_EQ(c.loadshapes.size(), 5u);
+  EXPECT_EQ(c.monitors.size(), 13u);
+  EXPECT_EQ(std::count_if(c.lines.begin(), c.lines.end(), [](const LineDef& l) { return !l.enabled; }), 33);
+  ASSERT_EQ(c.regcontrols.size(), 1u);
+  const RegControlDef& rc = c.regcontrols[0];
+  EXPECT_EQ(rc.regulated_bus, "temp");
+  EXPECT_DOUBLE_EQ(rc.ptratio, 60.0);
+  EXPECT_DOUBLE_EQ(rc.remote_ptratio, 60.0);
+  EXPECT_DOUBLE_EQ(rc.vreg_v, 122.0);
+  EXPECT_EQ(rc.winding, 2);
 }
 
 }  // namespace
