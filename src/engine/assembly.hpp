@@ -51,6 +51,8 @@ class Assembly {
   [[nodiscard]] bool values_changed() const { return changed_; }
   void clear_changed() { changed_ = false; }
   [[nodiscard]] size_t memory_bytes() const;
+  /// Return the spare capacity of the element list (grown by doubling while elements were added).
+  void shrink_to_fit() { elements_.shrink_to_fit(); }
 
  private:
   void sum_values();
