@@ -21,9 +21,16 @@ constexpr int kMaxPhases = 100;
 
 void load_model(LoadEntry& e, const Token& v, EditContext&) {
   const int m = to_int(v);
-  if (m == 8) throw InputError("the ZIPV load model (8) is not supported");
-  if (m < 1 || m > 7) throw InputError("load model must be 1..7, got " + std::to_string(m));
+  if (m < 1 || m > 8) throw InputError("load model must be 1..8, got " + std::to_string(m));
   e.def.model = m;
+}
+
+// ZIPV = [Zp Ip Pp Zq Iq Pq Vcutoff]: exactly seven numbers (Load.pas parses seven).
+void load_zipv(LoadEntry& e, const Token& v, EditContext& ctx) {
+  std::vector<double> z = to_doubles(v, ctx.base_dir);
+  if (z.size() != 7)
+    throw InputError("ZIPV needs 7 values (Zp Ip Pp Zq Iq Pq Vcutoff), got " + std::to_string(z.size()));
+  e.def.zipv = std::move(z);
 }
 
 void load_status(LoadEntry& e, const Token& v, EditContext&) {
@@ -225,7 +232,7 @@ const PropList<LoadEntry>& load_props() {
       {"Cfactor", nullptr},
       {"CVRcurve", load_none_only},
       {"NumCust", ignore_number<LoadEntry>},
-      {"ZIPV", nullptr},
+      {"ZIPV", load_zipv},
       {"%SeriesRL", ignore_number<LoadEntry>},  // harmonics only
       {"RelWeight", ignore_number<LoadEntry>},
       {"Vlowpu", [](LoadEntry& e, const Token& v, EditContext&) { e.def.vlowpu = to_double(v); }},

@@ -187,6 +187,9 @@ struct LoadDef : ElementBase {
   double kw = 10.0, kvar = 5.0, pf = 0.88, kva = 0.0;
   double vminpu = 0.95, vmaxpu = 1.05, vlowpu = 0.50;
   double cvr_watts = 1.0, cvr_vars = 2.0;
+  /// ZIPV (model 8): Z, I, P fractions of active power, then of reactive power, then the cut-off voltage in pu
+  /// (0 = none). Empty until written.
+  std::vector<double> zipv;
   double pct_mean = 50.0;
   double allocation_factor = 1.0;
   Status status = Status::variable;

@@ -598,9 +598,14 @@ LoadParams load_params(const dss::LoadDef& load) {
   const std::string who = where(load.loc, "Load." + load.name);
   LoadParams lp;
   lp.model = load.model;
-  if (lp.model != 1 && lp.model != 2 && lp.model != 4 && lp.model != 5)
+  if (lp.model != 1 && lp.model != 2 && lp.model != 4 && lp.model != 5 && lp.model != 8)
     throw ModelError(who + "load model " + std::to_string(load.model) +
-                     " is not supported (supported: 1 constant PQ, 2 constant Z, 4 CVR, 5 constant |I|)");
+                     " is not supported (supported: 1 constant PQ, 2 constant Z, 4 CVR, 5 constant |I|, 8 ZIPV)");
+  if (lp.model == 8) {
+    // OpenDSS aborts the solution when a ZIPV load has no ZIPV ("ZIPV is not set").
+    if (load.zipv.size() != 7) throw ModelError(who + "model=8 needs ZIPV=[Zp Ip Pp Zq Iq Pq Vcutoff]");
+    std::copy(load.zipv.begin(), load.zipv.end(), lp.zipv.begin());
+  }
   lp.phases = load.phases;
   if (lp.phases < 1) throw ModelError(who + "phases must be >= 1");
   lp.delta = load.conn == dss::Connection::delta;
@@ -690,6 +695,54 @@ cplx load_branch_current(const LoadParams& lp, cplx v, double mult) {
   return load_branch_current_reference(lp, v, mult);
 }
 
+namespace {
+
+/// ZIPV low-voltage drop-out (Load.pas DoZIPVModel): a smooth step from 0 to 1 around Vcutoff,
+/// y = (1 + tanh(500 (|V|/Vbase - Vcutoff))) / 2 written with exp(2x) as OpenDSS does; 1 when no cut-off is set.
+double zipv_dropout(const LoadParams& lp, double v_pu) {
+  if (!(lp.zipv[6] > 0.0)) return 1.0;
+  const double vx = 500.0 * (v_pu - lp.zipv[6]);
+  if (vx >= 20.0) return 1.0;  // exp(40) makes y round to 1 in double precision (OpenDSS skips it too)
+  const double evx = std::exp(2.0 * vx);
+  return 0.5 * (1.0 + (evx - 1.0) / (evx + 1.0));
+}
+
+/// ZIPV current above Vlowpu (Load.pas DoZIPVModel), before the drop-out factor. With z = (Zp, Zq), i, p the
+/// fractions, Yeq = (P - jQ) / Vbase^2 at the multiplier:
+///   Vlow < |V| <= Vmin:  I = (Re Yeq Zp + j Im Yeq Zq + Y95(|V|) . (Pp, Pq) + Y95I(|V|) . (Ip, Iq)) V, with the
+///                        interpolated admittances of the constant-PQ and constant-I models;
+///   |V| > Vmax:          I = (Yeq . z + Yeq105 . p + Yeq105I . i) V;
+///   otherwise:           I = (Yeq . z) V + conj((P Ip + jQ Iq) / (Vbase V/|V|)) + conj((P Pp + jQ Pq) / V),
+/// where a . (x, y) = Re(a) x + j Im(a) y.
+cplx zipv_band_current(const LoadParams& lp, cplx v, double mult) {
+  const auto& z = lp.zipv;
+  const cplx yeq = load_yeq(lp, mult);
+  const double vbase = lp.v_base_v, vmag = std::abs(v);
+  const double vbase_low = lp.vlow_pu * vbase, vbase95 = lp.vmin_pu * vbase, vbase105 = lp.vmax_pu * vbase;
+  const double p = lp.p_nom_w * mult, q = lp.q_nom_var * mult;
+  auto part = [](cplx a, double fp, double fq) { return cplx{a.real() * fp, a.imag() * fq}; };
+  const cplx yz = part(yeq, z[0], z[3]);
+  if (vmag <= vbase95) {
+    const cplx yeq95 = lp.vmin_pu != 0.0 ? yeq / (lp.vmin_pu * lp.vmin_pu) : cplx{};
+    const cplx ilow = yeq * vbase_low;
+    const cplx m95 = (yeq95 * vbase95 - ilow) / (vbase95 - vbase_low);
+    const cplx m95i = (yeq * vbase - ilow) / (vbase95 - vbase_low);
+    const cplx y95 = (ilow + m95 * (vmag - vbase_low)) / vmag;
+    const cplx y95i = (ilow + m95i * (vmag - vbase_low)) / vmag;
+    return (yz + part(y95i, z[1], z[4]) + part(y95, z[2], z[5])) * v;
+  }
+  if (vmag > vbase105) {
+    const cplx yeq105 = lp.vmax_pu != 0.0 ? yeq / (lp.vmax_pu * lp.vmax_pu) : yeq;
+    const cplx yeq105i = lp.vmax_pu != 0.0 ? yeq / lp.vmax_pu : yeq;
+    return (yz + part(yeq105i, z[1], z[4]) + part(yeq105, z[2], z[5])) * v;
+  }
+  const cplx i_const = std::conj(cplx{p * z[1], q * z[4]} / ((v / vmag) * vbase));
+  const cplx i_power = std::conj(cplx{p * z[2], q * z[5]} / v);
+  return yz * v + i_const + i_power;
+}
+
+}  // namespace
+
 cplx load_branch_current_reference(const LoadParams& lp, cplx v, double mult) {
   const cplx yeq = load_yeq(lp, mult);
   const double vbase = lp.v_base_v;
@@ -708,6 +761,7 @@ cplx load_branch_current_reference(const LoadParams& lp, cplx v, double mult) {
   const bool const_i = lp.model == 5;
 
   if (vmag <= vbase_low) return yeq * v;  // below Vlowpu: the nominal admittance (same as the Y matrix part)
+  if (lp.model == 8) return zipv_band_current(lp, v, mult) * zipv_dropout(lp, vmag / vbase);
   if (vmag <= vbase95) {
     // Between Vlowpu and Vminpu the current magnitude is interpolated linearly between ILow = Yeq VbaseLow and
     // I95 = Yeq95 Vbase95 (constant I: IBase = Yeq Vbase): Y(V) = (ILow + M (|V| - VbaseLow)) / |V|.

@@ -12,6 +12,7 @@
 //         2-phase delta loads which have phases + 1
 #pragma once
 
+#include <array>
 #include <complex>
 #include <vector>
 
@@ -78,6 +79,7 @@ struct LoadParams {
   double q_nom_var = 0;  ///< per branch reactive power at multiplier 1, var
   double vmin_pu = 0.95, vmax_pu = 1.05, vlow_pu = 0.50;
   double cvr_watts = 1, cvr_vars = 2;
+  std::array<double, 7> zipv{};  ///< model 8: Zp Ip Pp Zq Iq Pq Vcutoff (LoadDef::zipv)
   // Squared voltage thresholds, V^2, so the hot path compares |V|^2 without a square root.
   double v_low_sq = 0, v_min_sq = 0, v_max_sq = 0;
 };
@@ -93,7 +95,7 @@ CMatrix load_yprim(const LoadParams& lp, double mult);
 
 /// Current drawn by one load branch (flowing from the first conductor through the load to the second) when the
 /// branch voltage is `v` (volts), at power multiplier `mult`, for the load's model: 1 constant PQ with the
-/// Vminpu/Vmaxpu/Vlowpu fallbacks, 2 constant Z, 4 CVR, 5 constant |I|. Other models throw ModelError at
+/// Vminpu/Vmaxpu/Vlowpu fallbacks, 2 constant Z, 4 CVR, 5 constant |I|, 8 ZIPV. Other models throw ModelError at
 /// load_params() time.
 cplx load_branch_current(const LoadParams& lp, cplx v, double mult);
 

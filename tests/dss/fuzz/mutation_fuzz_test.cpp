@@ -713,6 +713,7 @@ Dictionary make_dictionary(const fs::path& scratch, const fs::path& master) {
       "New LoadShape.fz mult=(file=missing.csv)",
       "New Load.fz phases=2000000000 bus1=b.1.2.3 kw=1",
       "New Load.fz model=8",
+      "New Load.fz model=8 ZIPV=[1 2 3]",
       "New RegControl.fz transformer=nope winding=2000000000",
       "New Vsource.fz phases=2000000000",
       "New Reactor.fz phases=2000000000",
