@@ -158,6 +158,9 @@ std::vector<Feeder> feeders() {
       {"epri-ckt5", kRealFeeders / "epri-ckt5" / "Master_ckt5.dss", "", 6, 60},
       {"ieee-european-lv", kRealFeeders / "ieee-european-lv" / "Master.dss", "", 7, 100},
       {"smart-ds", kRealFeeders / "smart-ds" / "substations" / "p1uhs23_1247" / "Master.dss", "", 8, 150},
+      // Tab-separated fields and a remote regulated bus (M1), SetkVBase and allocation factors (K1).
+      {"epri-m1", kRealFeeders / "epri-m1" / "Master_NoPV.dss", "", 9, 80},
+      {"epri-k1", kRealFeeders / "epri-k1" / "Master_NoPV.dss", "", 10, 80},
   };
 }
 
@@ -1057,6 +1060,8 @@ TEST_F(DssFuzz, Ieee8500) { fuzz(feeder("ieee8500")); }
 TEST_F(DssFuzz, EpriCkt5) { fuzz(feeder("epri-ckt5")); }
 TEST_F(DssFuzz, IeeeEuropeanLv) { fuzz(feeder("ieee-european-lv")); }
 TEST_F(DssFuzz, SmartDs) { fuzz(feeder("smart-ds")); }
+TEST_F(DssFuzz, EpriM1) { fuzz(feeder("epri-m1")); }
+TEST_F(DssFuzz, EpriK1) { fuzz(feeder("epri-k1")); }
 
 // The scratch files behave as intended: recursion through a file or a loop is a clean error.
 TEST_F(DssFuzz, RecursiveRedirectsAreErrors) {
