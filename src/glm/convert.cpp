@@ -118,6 +118,8 @@ class Converter {
   std::set<std::string> buses_with_load_;         ///< root node names that have a load attached
   std::map<std::string, double> design_kva_;      ///< link 'to' name -> its design-load annotation
   std::set<double> bases_kv_ll_;
+  bool zero_distance_ = false;  ///< the line code being computed has a zero spacing distance
+  std::set<std::string> zero_distance_codes_;
   std::ostringstream codes_, lines_, xfmrs_, loads_, caps_;
   const Object* swing_ = nullptr;
 
@@ -356,6 +358,9 @@ ZMatrix Converter::overhead_matrix(const Object& line, const Object& cfg, const 
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j)
       if (i != j) d[static_cast<size_t>(i * n + j)] = val(sp, distance_key(letters[i], letters[j]), "ft", 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j)
+      if (d[static_cast<size_t>(i * n + j)] <= 0.0) zero_distance_ = true;
   try {
     return overhead_z(wires, ph.count(), d);
   } catch (const std::invalid_argument& e) {
@@ -401,6 +406,11 @@ ZMatrix Converter::underground_matrix(const Object& line, const Object& cfg, con
     used_configs_.insert(u.name);
     nw = {val(u, "conductor_resistance", "Ohm/mile"), val(u, "conductor_gmr", "ft")};
   }
+  for (int i = 0; i < p; ++i) {
+    for (int j = i + 1; j < p; ++j)
+      if (d[static_cast<size_t>(i * p + j)] <= 0.0) zero_distance_ = true;
+    if (neutral && dn[static_cast<size_t>(i)] <= 0.0) zero_distance_ = true;
+  }
   try {
     return underground_z(cables, d, neutral, nw, dn);
   } catch (const std::invalid_argument& e) {
@@ -412,6 +422,7 @@ std::string Converter::linecode(const Object& line, const Object& cfg, const Pha
   const std::string key = line.cls + "|" + cfg.name + "|" + ph.letters() + (ph.n ? "n" : "");
   const auto it = linecodes_.find(key);
   if (it != linecodes_.end()) return it->second;
+  zero_distance_ = false;
   used_configs_.insert(cfg.name);
   ZMatrix z;
   if (cfg.find("z11") != nullptr || cfg.find("z22") != nullptr || cfg.find("z33") != nullptr) {
@@ -424,6 +435,7 @@ std::string Converter::linecode(const Object& line, const Object& cfg, const Pha
   const std::string name = unique("linecode", cfg.name + "_" + ph.letters() + (ph.n ? "n" : ""));
   emit_linecode(name, z);
   linecodes_[key] = name;
+  if (zero_distance_) zero_distance_codes_.insert(name);
   return name;
 }
 
@@ -436,7 +448,11 @@ void Converter::line(const Object& o) {
          << ph.spec() << " bus2=" << bus(link_end(o, "to")) << ph.spec() << " linecode=" << code
          << " length=" << num(val(o, "length", "ft")) << " units=ft\n";
   ++rep_.dss_lines;
-  mark(o, Status::converted);
+  if (zero_distance_codes_.count(code) != 0) {
+    mark(o, Status::approximated, "a spacing distance is 0 or unset: no coupling across it (as GridLAB-D computes)");
+  } else {
+    mark(o, Status::converted);
+  }
 }
 
 void Converter::triplex_line(const Object& o) {

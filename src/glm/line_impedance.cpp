@@ -45,11 +45,7 @@ std::vector<cplx> invert(std::vector<cplx> a, int n) {
   return inv;
 }
 
-double dist(const std::vector<double>& d, int n, int i, int j) {
-  const double v = d[static_cast<size_t>(i * n + j)];
-  if (!(v > 0.0)) throw std::invalid_argument("conductor distance missing or not positive");
-  return v;
-}
+double dist(const std::vector<double>& d, int n, int i, int j) { return d[static_cast<size_t>(i * n + j)]; }
 
 }  // namespace
 
@@ -58,7 +54,10 @@ cplx carson_self(double r_ohm_per_mile, double gmr_ft) {
   return {r_ohm_per_mile + kCoefReal, kCoefImag * (std::log(1.0 / gmr_ft) + kAdditive)};
 }
 
-cplx carson_mutual(double d_ft) { return {kCoefReal, kCoefImag * (std::log(1.0 / d_ft) + kAdditive)}; }
+cplx carson_mutual(double d_ft) {
+  if (d_ft <= 0.0) return 0.0;  // GridLAB-D: a zero (or unset) spacing distance means no coupling at all
+  return {kCoefReal, kCoefImag * (std::log(1.0 / d_ft) + kAdditive)};
+}
 
 ZMatrix kron_reduce(const ZMatrix& prim, int keep) {
   const int n = prim.n, m = n - keep;
@@ -125,7 +124,6 @@ ZMatrix underground_z(const std::vector<Cable>& cables, const std::vector<double
     }
     if (has_neutral) {
       const double dn = d_neutral_ft[static_cast<size_t>(i)];
-      if (!(dn > 0.0)) throw std::invalid_argument("phase-to-neutral distance missing or not positive");
       set(i, n - 1, carson_mutual(dn));
       set(p + i, n - 1, carson_mutual(dn));
     }

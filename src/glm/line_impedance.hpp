@@ -32,7 +32,8 @@ struct Wire {
 
 /// Self impedance of a conductor (modified Carson), ohm/mile.
 cplx carson_self(double r_ohm_per_mile, double gmr_ft);
-/// Mutual impedance of two conductors D ft apart (modified Carson), ohm/mile.
+/// Mutual impedance of two conductors D ft apart (modified Carson), ohm/mile. D <= 0 gives 0: GridLAB-D takes a zero
+/// or unset spacing distance as "no coupling" (some taxonomy spacings are all zeros), and so does this.
 cplx carson_mutual(double d_ft);
 
 /// Overhead line: `phases` wires (0..3) then optionally one neutral wire; d_ft is the symmetric distance matrix of

@@ -253,7 +253,7 @@ class Parser {
     const size_t index = model_.objects.size();
     model_.objects.emplace_back();  // placeholder: outer objects come before the objects nested in them
     std::vector<size_t> children;
-    const std::string context = "object " + obj.cls + (header_name.empty() ? "" : " " + header_name);
+    std::string context = "object " + obj.cls + (header_name.empty() ? "" : " " + header_name);
     while (true) {
       const Token& t = expect_more(loc, context);
       if (t.kind == Token::Kind::close) break;
@@ -269,6 +269,7 @@ class Parser {
         auto [key, prop] = parse_property(context);
         if (key == "name") {
           obj.name = prop.value;
+          context = "object " + obj.cls + " " + obj.name;  // later messages name the object
         } else if (key == "parent") {
           obj.parent = prop.value;
         } else {
