@@ -53,7 +53,10 @@ struct Phases {
   [[nodiscard]] std::string letters() const { return std::string(a ? "a" : "") + (b ? "b" : "") + (c ? "c" : ""); }
   [[nodiscard]] std::string spec() const {
     std::string out;
-    for (const int k : nodes()) out += "." + std::to_string(k);
+    for (const int k : nodes()) {
+      out += '.';
+      out += static_cast<char>('0' + k);
+    }
     return out;
   }
 };
@@ -131,11 +134,12 @@ class Converter {
     throw ModelError(where(p.loc, o.label()) + msg);
   }
 
-  std::string str(const Object& o, const std::string& key, const std::string& def = "\x01") const {
+  /// The property's text; `def` when not written, an error naming the object when there is no default.
+  std::string str(const Object& o, const std::string& key, std::optional<std::string> def = std::nullopt) const {
     const Property* p = o.find(key);
     if (p != nullptr) return p->value;
-    if (def == "\x01") fail(o, "missing property '" + key + "'");
-    return def;
+    if (!def) fail(o, "missing property '" + key + "'");
+    return *def;
   }
 
   std::complex<double> cval(const Object& o, const std::string& key, const std::string& unit,
@@ -322,10 +326,12 @@ ZMatrix Converter::direct_matrix(const Object& cfg, const std::vector<int>& idx)
   const int n = static_cast<int>(idx.size());
   ZMatrix z{n, std::vector<cplx>(static_cast<size_t>(n * n))};
   for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      z.z[static_cast<size_t>(i * n + j)] =
-          cval(cfg, "z" + std::to_string(idx[static_cast<size_t>(i)]) + std::to_string(idx[static_cast<size_t>(j)]),
-               "Ohm/mile", cplx(0.0, 0.0));
+    for (int j = 0; j < n; ++j) {
+      std::string key = "z";  // z11 .. z33
+      key += static_cast<char>('0' + idx[static_cast<size_t>(i)]);
+      key += static_cast<char>('0' + idx[static_cast<size_t>(j)]);
+      z.z[static_cast<size_t>(i * n + j)] = cval(cfg, key, "Ohm/mile", cplx(0.0, 0.0));
+    }
   return z;
 }
 
@@ -547,7 +553,9 @@ void Converter::transformer(const Object& o) {
   const std::string name = unique("transformer", o.name);
   ++rep_.dss_transformers;
   const bool shunt = cfg.find("shunt_resistance") != nullptr || cfg.find("shunt_reactance") != nullptr;
-  const std::string why_shunt = "shunt impedance at the primary terminal (GridLAB-D: behind the series impedance)";
+  const std::string why_shunt =
+      "shunt branch as OpenDSS %noloadloss/%imag, placed where OpenDSS places it (GridLAB-D: "
+      "between the series impedance and the ideal transformer)";
   if (type == "single_phase_center_tapped") {
     if (ph.count() != 1) fail(o, "a center-tapped transformer needs exactly one of phases A, B, C");
     center_tapped(o, cfg, ph, name);
