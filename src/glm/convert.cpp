@@ -193,7 +193,7 @@ class Converter {
     if (s == Status::converted) ++c.converted;
     if (s == Status::approximated) ++c.approximated;
     if (s == Status::ignored) ++c.ignored;
-    if (!reason.empty()) ++c.reasons[reason];
+    if (!reason.empty()) ++(s == Status::converted ? c.notes : c.reasons)[reason];
   }
 
   std::string unique(const std::string& cls, const std::string& name) {
@@ -455,7 +455,8 @@ void Converter::line(const Object& o) {
          << " length=" << num(val(o, "length", "ft")) << " units=ft\n";
   ++rep_.dss_lines;
   if (zero_distance_codes_.count(code) != 0) {
-    mark(o, Status::approximated, "a spacing distance is 0 or unset: no coupling across it (as GridLAB-D computes)");
+    mark(o, Status::converted,
+         "a spacing distance is 0 or unset: no mutual impedance across it, as GridLAB-D computes");
   } else {
     mark(o, Status::converted);
   }
@@ -978,6 +979,9 @@ std::string format_report(const Report& r) {
   out << "reasons (approximated or ignored):\n";
   for (const auto& [cls, c] : r.classes)
     for (const auto& [why, n] : c.reasons) out << "  " << cls << " (" << n << "): " << why << "\n";
+  out << "notes (converted exactly as GridLAB-D models them):\n";
+  for (const auto& [cls, c] : r.classes)
+    for (const auto& [what, n] : c.notes) out << "  " << cls << " (" << n << "): " << what << "\n";
   out << "not converted (no power-flow meaning):";
   for (const auto& b : r.blocks) out << " [" << b << "]";
   std::snprintf(buf, sizeof buf,

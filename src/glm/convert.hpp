@@ -43,6 +43,7 @@ struct ClassReport {
   int approximated = 0;                ///< converted with a stated approximation (reasons)
   int ignored = 0;                     ///< not in the OpenDSS model (reasons)
   std::map<std::string, int> reasons;  ///< reason -> object count (approximated and ignored)
+  std::map<std::string, int> notes;    ///< remark -> object count on converted objects (GridLAB-D's model as is)
 };
 
 struct Report {
