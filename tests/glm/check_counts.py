@@ -8,13 +8,16 @@ Per feeder: buses = GLM node/meter/triplex_node/triplex_meter objects without a 
 underground and triplex lines plus closed switches/fuses/reclosers; Transformer elements = transformers plus one per
 regulator phase; RegControls = regulator phases of non-MANUAL configurations; total capacitor kvar; total load
 kW/kvar = the constant_power_X of the GLM `load` objects plus power_1/_2/_12 of triplex nodes and meters, plus a design
-load (0.95 X kW, pf 0.95) for each triplex_meter without a load fed by a triplex_line annotated `// downstream X kva`.
+load (0.95 X kW, pf 0.95) for each triplex_meter without a load fed by a triplex_line annotated `// downstream X kva`;
+and every line's phase impedance matrix against a second implementation of Kersting's equations (numpy), 1e-9.
 """
 import math
 import pathlib
 import re
 import subprocess
 import sys
+
+import numpy as np
 
 OBJECT = re.compile(r"^object\s+(\w+)\s*\{(.*?)^\}", re.S | re.M)
 PROP = re.compile(r"^\s*([\w.]+)\s+([^;]*);", re.M)
@@ -40,6 +43,101 @@ def number(text):
     parts = text.split()
     scale = {"": 1.0, "va": 1.0, "var": 1.0, "kvar": 1e3, "mvar": 1e6, "kva": 1e3, "mva": 1e6}
     return complex(parts[0]) * scale[parts[1].lower() if len(parts) > 1 else ""]
+
+
+LENGTH_FT = {"": 1.0, "ft": 1.0, "in": 1.0 / 12.0, "mile": 5280.0, "m": 1.0 / 0.3048}
+
+
+def length(text, default_unit):
+    """GLM length with optional unit -> ft; `default_unit` is the property's GridLAB-D unit."""
+    parts = text.split()
+    return float(parts[0]) * LENGTH_FT[parts[1].lower() if len(parts) > 1 else default_unit]
+
+
+# Kersting's modified Carson equations with GridLAB-D's constants (60 Hz, 100 ohm-m), ohm/mile.
+CR, CI, ADD = 0.00158836 * 60, 0.00202237 * 60, math.log(100 / 60) / 2 + 7.6786
+
+
+def z_self(r, gmr):
+    return complex(r + CR, CI * (math.log(1 / gmr) + ADD))
+
+
+def z_mutual(d):
+    return complex(CR, CI * (math.log(1 / d) + ADD)) if d > 0 else 0j
+
+
+def kron(z, keep):
+    z = np.array(z, dtype=complex)
+    return z[:keep, :keep] - z[:keep, keep:] @ np.linalg.inv(z[keep:, keep:]) @ z[keep:, :keep]
+
+
+def spacing_d(sp, x, y):
+    key = "distance_" + "".join(sorted((x, y))).lower()
+    return length(sp[key], "ft") if key in sp else 0.0
+
+
+def expected_matrix(cls, line, by_name):
+    """Phase impedance matrix of a GLM line from its configuration, a second implementation of Kersting."""
+    cfg = by_name[line["configuration"]][1]
+    if cls == "triplex_line":
+        w = [by_name[cfg[k]][1] for k in ("conductor_1", "conductor_2", "conductor_n")]
+        d, t = float(cfg["diameter"]), float(cfg["insulation_thickness"])
+        d12, d1n = (d + 2 * t) / 12, (d + t) / 12
+        prim = [[z_self(float(w[0]["resistance"]), length(w[0]["geometric_mean_radius"], "ft")), z_mutual(d12),
+                 z_mutual(d1n)],
+                [z_mutual(d12), z_self(float(w[1]["resistance"]), length(w[1]["geometric_mean_radius"], "ft")),
+                 z_mutual(d1n)],
+                [z_mutual(d1n), z_mutual(d1n),
+                 z_self(float(w[2]["resistance"]), length(w[2]["geometric_mean_radius"], "ft"))]]
+        return kron(prim, 2)
+    sp = by_name[cfg["spacing"]][1]
+    ph = [c for c in "ABC" if c in line["phases"]]
+    has_n = "N" in line["phases"] and "conductor_n" in cfg
+    if cls == "overhead_line":
+        names = ph + (["N"] if has_n else [])
+        wires = [by_name[cfg["conductor_" + c.lower()]][1] for c in names]
+        n = len(names)
+        prim = [[z_self(float(wires[i]["resistance"].split()[0]), length(wires[i]["geometric_mean_radius"], "ft"))
+                 if i == j else z_mutual(spacing_d(sp, names[i], names[j])) for j in range(n)] for i in range(n)]
+        return kron(prim, len(ph))
+    # Underground: cores, then each core's concentric neutral (or tape shield), then the separate neutral.
+    cab = [by_name[cfg["conductor_" + c.lower()]][1] for c in ph]
+    p = len(ph)
+    n = 2 * p + (1 if has_n else 0)
+    z = np.zeros((n, n), dtype=complex)
+    for i, c in enumerate(cab):
+        z[i, i] = z_self(float(c["conductor_resistance"]), length(c["conductor_gmr"], "ft"))
+        if "shield_gmr" in c:
+            g = length(c["shield_gmr"], "ft")
+            z[p + i, p + i] = z_self(float(c["shield_resistance"]), g)
+            z[i, p + i] = z[p + i, i] = z_mutual(g)
+        else:
+            k = float(c["neutral_strands"])
+            rad = (length(c["outer_diameter"], "in") - length(c["neutral_diameter"], "in")) * 12 / 24
+            gmr_cn = (length(c["neutral_gmr"], "ft") * k * rad ** (k - 1)) ** (1 / k)
+            z[p + i, p + i] = z_self(float(c["neutral_resistance"]) / k, gmr_cn)
+            z[i, p + i] = z[p + i, i] = z_mutual(rad)
+        for j in range(p):
+            if j != i:
+                zm = z_mutual(spacing_d(sp, ph[i], ph[j]))
+                z[i, j] = z[p + i, p + j] = z[i, p + j] = z[p + i, j] = zm
+        if has_n:
+            zn = z_mutual(spacing_d(sp, ph[i], "N"))
+            z[i, n - 1] = z[n - 1, i] = z[p + i, n - 1] = z[n - 1, p + i] = zn
+    if has_n:
+        nc = by_name[cfg["conductor_n"]][1]
+        z[n - 1, n - 1] = z_self(float(nc["conductor_resistance"]), length(nc["conductor_gmr"], "ft"))
+    return kron(z, p)
+
+
+def lower_triangle(text):
+    rows = [r.split() for r in text.strip("[]").split("|")]
+    n = len(rows)
+    m = np.zeros((n, n))
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            m[i, j] = m[j, i] = float(v)
+    return m
 
 
 def dss_elements(path):
@@ -113,9 +211,22 @@ def check(feeder, binary, work):
     expect("Load elements", len(got), len(parts) + len(annotated))
     expect("load kW", sum(kw for kw, _ in got), want.real, 1e-6 * max(1.0, abs(want)))
     expect("load kvar", sum(kv for _, kv in got), want.imag, 1e-6 * max(1.0, abs(want)))
+    # Line impedance matrices of every overhead, underground and triplex line against a second implementation.
+    codes = {n: p for c, n, p in els if c == "linecode"}
+    dss_lines = {n: p for c, n, p in els if c == "line"}
+    worst = 0.0
+    for cls, p in objs:
+        if cls not in ("overhead_line", "underground_line", "triplex_line"):
+            continue
+        code = codes[dss_lines[sanitize(p["name"])]["linecode"]]
+        z = lower_triangle(code["rmatrix"]) + 1j * lower_triangle(code["xmatrix"])
+        z_want = expected_matrix(cls, p, by_name)
+        worst = max(worst, float(np.max(np.abs(z - z_want))))
+    expect("largest line impedance difference (ohm/mile)", worst, 0.0, 1e-9)
     if not errors:
         print(f"{feeder.name}: {len(want_buses)} buses, {len(got)} loads {want.real:.1f} kW "
-              f"({len(annotated)} design loads), {dcount('line')} lines, {dcount('transformer')} transformers")
+              f"({len(annotated)} design loads), {dcount('line')} lines, {dcount('transformer')} transformers, "
+              f"line matrices within {worst:.1e} ohm/mile")
     return errors
 
 
