@@ -50,6 +50,26 @@ object load { name ld; parent sec; phases AN; nominal_voltage 120; constant_impe
   EXPECT_NEAR(std::abs(voltage(eng, "sec", 1)), std::abs(expected), 1e-4 * std::abs(expected));
 }
 
+TEST(GlmConvert, TwoPhaseWyeWyeKeepsGridlabdsPerPhaseImpedance) {
+  // Same rule on phases A and B: each phase sees zt = (R + jX) 208^2 / S_total (GridLAB-D), which the importer
+  // writes as %Z = 100 Z (3/2) on OpenDSS's two-phase base. Grounded wye-wye phases are independent.
+  const std::string text = std::string(kSwing) + R"(
+object transformer_configuration { name xc; connect_type WYE_WYE; power_rating 50; powerA_rating 25;
+  powerB_rating 25; primary_voltage 12470; secondary_voltage 208; resistance 0.016; reactance 0.0242; }
+object transformer { name t1; phases ABN; from src; to sec; configuration xc; }
+object meter { name sec; phases ABN; nominal_voltage 120; }
+object load { name ld; parent sec; phases ABN; nominal_voltage 120; constant_impedance_A 0.8+0.2j;
+  constant_impedance_B 1.6+0.5j; }
+)";
+  const auto eng = solved(import_text(text));
+  const C zt = C(0.016, 0.0242) * 208.0 * 208.0 / 50000.0;
+  const double v2 = 7200.0 / (12470.0 / 208.0);
+  for (const auto& [node, zl] : {std::pair{1, C(0.8, 0.2)}, std::pair{2, C(1.6, 0.5)}}) {
+    const double expected = std::abs(v2 * zl / (zl + zt));
+    EXPECT_NEAR(std::abs(voltage(eng, "sec", node)), expected, 1e-4 * expected) << node;
+  }
+}
+
 TEST(GlmConvert, CenterTappedTransformerMatchesKerstingsModel) {
   // Kersting ch. 11: z0 = (0.5 R, 0.8 X) on the primary base, z1 = z2 = (R, 0.4 X) on the 120 V base (GridLAB-D's
   // split of a single impedance). A 240 V constant-impedance load across lines 1-2 sees
