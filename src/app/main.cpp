@@ -12,6 +12,7 @@
 #include "app/bench_agents.hpp"
 #include "app/bench_engine.hpp"
 #include "app/bench_transmission.hpp"
+#include "app/cli_glm.hpp"
 #include "app/cli_job.hpp"
 #include "app/cli_partition.hpp"
 #include "app/cli_plan.hpp"
@@ -117,6 +118,8 @@ int run(int argc, char** argv) {
   auto* powerflow_cmd = gridswarm::app::add_powerflow_command(app, powerflow_opt);
   gridswarm::app::JobOptions job_opt;
   auto* job_cmd = gridswarm::app::add_job_command(app, job_opt);
+  gridswarm::app::GlmOptions glm_opt;
+  auto* glm_cmd = gridswarm::app::add_glm_command(app, glm_opt);
   gridswarm::runtime::RunOptions run_opt;
   auto* run_cmd =
       app.add_subcommand("run", "Run a study (under mpirun): feeders, agents and markets into one HDF5 file");
@@ -150,6 +153,10 @@ int run(int argc, char** argv) {
       run_opt.checkpoint_every_s = *every;
     }
     return gridswarm::app::run_command(run_opt);
+  }
+  if (glm_cmd->parsed()) {
+    gridswarm::app::run_glm(glm_opt, std::cout);
+    return 0;
   }
   if (powerflow_cmd->parsed()) return gridswarm::app::run_powerflow_command(powerflow_opt);
   if (partition_cmd->parsed()) {
