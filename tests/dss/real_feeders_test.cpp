@@ -4,7 +4,7 @@
 // from the files by hand.
 //
 // Status of the other feeders of ../shared/data/feeders (not copied; see docs/engine.md): EPRI M1 needs a RegControl
-// with a remote `bus=`, J1's `withPV` master and IEEE 9500 PVSystem (9500 also Generator and Storage); the SMART-DS
+// with a remote `bus=` (J1 withPV and IEEE 9500, with PVSystem/Generator/Storage, are in der_test.cpp); the SMART-DS
 // "substations-no-load-shapes" sample has an empty `Phases=` value (a defect of that file, rejected with its line).
 //
 // Kron-reduced service codes (J1 1/0A, K1 1/0_triplex_1ph): 3x3 rmatrix/xmatrix, `neutral=` and `Kron=yes` written
