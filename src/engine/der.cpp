@@ -80,8 +80,12 @@ DerParams storage_params(const dss::StorageDef& st) {
 }
 
 void der_set_output(DerParams& d, double p_kw, double q_kvar) {
-  d.p_w = 1000.0 * p_kw / d.phases;
-  d.q_var = 1000.0 * q_kvar / d.phases;
+  der_set_phase_output(d, 1000.0 * p_kw / d.phases, 1000.0 * q_kvar / d.phases);
+}
+
+void der_set_phase_output(DerParams& d, double p_w, double q_var) {
+  d.p_w = p_w;
+  d.q_var = q_var;
   d.yeq = cplx{d.p_w, -d.q_var} / (d.v_base_v * d.v_base_v);
   d.yeq_min = d.vmin_pu != 0.0 ? d.yeq / (d.vmin_pu * d.vmin_pu) : d.yeq;
   d.yeq_max = d.vmax_pu != 0.0 ? d.yeq / (d.vmax_pu * d.vmax_pu) : d.yeq;

@@ -57,6 +57,8 @@ DerParams storage_params(const dss::StorageDef& st);
 /// Sets the output (kW, kvar of the whole element, generation positive) and everything derived from it
 /// (SetNominalGeneration / SetNominalPVSystemOuput / SetNominalDEROutput).
 void der_set_output(DerParams& d, double p_kw, double q_kvar);
+/// The same from the per-phase output in W and var (a checkpoint restores these exactly).
+void der_set_phase_output(DerParams& d, double p_w, double q_var);
 
 /// Current drawn by one branch at branch voltage v (load convention, see the header).
 cplx der_branch_current(const DerParams& d, cplx v);

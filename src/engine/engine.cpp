@@ -1297,7 +1297,7 @@ void Engine::import_state(std::span<const std::uint8_t> state) {
   }
   for (auto& d : im.ders) {
     const double p = r.get<double>(), q = r.get<double>();
-    der_set_output(d.dp, p * d.dp.phases / 1000.0, q * d.dp.phases / 1000.0);
+    der_set_phase_output(d.dp, p, q);
     d.y_in_matrix = r.get<cplx>();
     d.pv.inverter_on = r.get<std::uint8_t>() != 0;
     d.pv.pf = r.get<double>();

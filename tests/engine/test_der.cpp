@@ -220,6 +220,31 @@ TEST(Der, DailyPvFollowsItsShapeAndStorageEnergyAdvances) {
   }
 }
 
+TEST(Der, CheckpointOfADerFeederContinuesBitIdentically) {
+  const std::string text = feeder(
+      "new loadshape.sun npts=4 interval=1 mult=[0.2 0.5 1 0.25]\n"
+      "new load.ld bus1=b phases=3 kv=12.47 kw=500 kvar=100 daily=sun\n"
+      "new pvsystem.pv bus1=b phases=3 kv=12.47 kva=400 pmpp=400 irradiance=0.9 daily=sun pf=0.95\n"
+      "new storage.s bus1=b phases=3 kv=12.47 kwrated=100 kva=100 kwhrated=400 kwhstored=100 state=charging\n"
+      "new generator.g bus1=b phases=3 kv=12.47 kw=50 pf=0.9\n");
+  Engine a = build(text), b = build(text);
+  a.settings().tolerance = b.settings().tolerance = 1e-4;
+  a.solve();
+  b.solve();
+  a.begin_time_series();
+  a.solve_daily_step();
+  b.import_state(a.export_state());
+  for (int k = 0; k < 3; ++k) {
+    const auto ra = a.solve_daily_step(), rb = b.solve_daily_step();
+    EXPECT_EQ(ra.iterations, rb.iterations);
+    const auto va = a.node_voltages(), vb = b.node_voltages();
+    for (size_t n = 0; n < va.size(); ++n) EXPECT_EQ(va[n].v_v, vb[n].v_v);
+    ASSERT_EQ(a.der_outputs().at(2).kind, "storage");  // generators, PV, storage
+    EXPECT_EQ(a.der_outputs().at(2).kwh_stored, b.der_outputs().at(2).kwh_stored);
+    EXPECT_GT(a.der_outputs().at(2).kwh_stored, 100.0);
+  }
+}
+
 TEST(Der, RealFeederEpriJ1WithPvBalancesAndPvDeliversPmpp) {
   Engine e = Engine::compile(kReal / "epri-j1" / "Master_withPV.dss");
   const auto r = e.solve();
@@ -269,7 +294,7 @@ TEST(Der, RealFeederIeee9500LoadsConvergesAndBalances) {
     EXPECT_GE(d.s_kva.real(), d.p_kw * 0.85 / 0.9) << d.name;
   }
   EXPECT_EQ(pv, 178u);
-  EXPECT_NEAR(ders[4].p_kw, 1000.0, 1e-9);              // steamgen1
+  EXPECT_NEAR(ders[4].p_kw, 1000.0, 1e-9);  // steamgen1
   EXPECT_NEAR(ders[4].q_kvar, -1079.49, 1e-9);
   const auto balance =
       e.source_power_kva() + e.der_power_kva() - e.load_power_kva() - e.losses_kva() - e.shunt_power_kva();
