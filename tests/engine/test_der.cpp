@@ -86,6 +86,27 @@ TEST(Der, GeneratorEqualsALoadReducedByTheSamePowers) {
   EXPECT_NEAR(with_gen.source_power_kva().real(), reduced.source_power_kva().real(), 1e-6);
 }
 
+TEST(Der, BalancedDeltaElementsEqualWyeOnes) {
+  // A balanced delta source of P + jQ draws the same line currents as a wye one: identical voltages, in the constant
+  // PQ band and (generator model 2) as constant impedances, whose delta branch admittance is Yeq / 3 on V_LL.
+  for (const std::string model : {"1", "2"}) {
+    Engine wye =
+        build(feeder("new load.ld bus1=b phases=3 kv=12.47 kw=1500 kvar=500\n"
+                     "new generator.g bus1=b phases=3 kv=12.47 kw=400 kvar=150 conn=wye model=" +
+                     model + "\nnew pvsystem.p bus1=b phases=3 kv=12.47 kva=300 pmpp=250 conn=wye\n"));
+    Engine delta =
+        build(feeder("new load.ld bus1=b phases=3 kv=12.47 kw=1500 kvar=500\n"
+                     "new generator.g bus1=b phases=3 kv=12.47 kw=400 kvar=150 conn=delta model=" +
+                     model + "\nnew pvsystem.p bus1=b phases=3 kv=12.47 kva=300 pmpp=250 conn=delta\n"));
+    ASSERT_TRUE(wye.solve().converged);
+    ASSERT_TRUE(delta.solve().converged);
+    const auto a = wye.node_voltages(), b = delta.node_voltages();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(std::abs(a[k].v_v - b[k].v_v), 0.0, 1e-6) << model;
+    EXPECT_NEAR(std::abs(wye.der_power_kva() - delta.der_power_kva()), 0.0, 1e-6) << model;
+  }
+}
+
 TEST(Der, GeneratorKvarWrittenAfterKwSetsPfAndPfRecomputesKvar) {
   const auto c = dss::read_string(
       "new circuit.t\nnew generator.a bus1=x kw=100 kvar=-50\nnew generator.b bus1=x kw=100 pf=0.8\n", "g.dss", ".");
