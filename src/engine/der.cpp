@@ -35,7 +35,9 @@ DerParams common_params(int phases, dss::Connection conn, double kv, double vmin
 
 /// |V| of a branch on the line-to-neutral scale of VBase.
 double branch_vmag_ln(const DerParams& d, double vmag) {
-  return (d.delta && (d.phases == 2 || d.phases == 3)) ? vmag / kSqrt3 : vmag;
+  if (!d.delta) return vmag;
+  const bool ll = d.storage ? d.phases > 1 : (d.phases == 2 || d.phases == 3);
+  return ll ? vmag / kSqrt3 : vmag;
 }
 
 /// kvar from kW and a power factor (sign of pf), 0 at pf = 1.
@@ -76,6 +78,7 @@ DerParams storage_params(const dss::StorageDef& st) {
     throw ModelError(who + "kWhstored (" + std::to_string(st.kwhstored) + ") exceeds kWhrated (" +
                      std::to_string(st.kwhrated) + ")");
   d.model = st.limit_current ? DerModel::storage_limited : DerModel::pq;
+  d.storage = true;
   return d;
 }
 
@@ -111,11 +114,19 @@ cplx der_branch_current(const DerParams& d, cplx v) {
     if (vmag_ln > vbase_max) return d.yeq_max * zscale * v;
     return std::conj(s / v);
   };
-  // Current cap: wye |I| > Imax; delta |I| sqrt3 > Imax; the capped phasor keeps the angle to V (OpenDSS divides
-  // the limit phasor by V / |V_LN|).
+  // Current cap: wye |I| > Imax with the limit phasor divided by V / |V|. Delta, per class as OpenDSS writes it:
+  // PVSystem |I| sqrt3 > Imax and V / (|V_LL| / sqrt3); Storage the same threshold and V / |V_LN| (its band rule);
+  // Generator model 7 as PVSystem for 2-3 phases, as wye (|I|, V / |V|) otherwise.
   auto capped = [&](cplx curr) -> cplx {
-    const double mag = d.delta ? std::abs(curr) * kSqrt3 : std::abs(curr);
-    if (mag > d.i_limit_mag && vmag_ln > 0.0) return std::conj(d.i_limit / (v / vmag_ln));
+    double mag = std::abs(curr), divisor = vmag;
+    if (d.delta) {
+      const bool gen_plain = d.model == DerModel::gen_limited && d.phases != 2 && d.phases != 3;
+      if (!gen_plain) {
+        mag *= kSqrt3;
+        divisor = d.model == DerModel::storage_limited ? vmag_ln : vmag / kSqrt3;
+      }
+    }
+    if (mag > d.i_limit_mag && divisor > 0.0) return std::conj(d.i_limit / (v / divisor));
     return curr;
   };
   cplx curr;

@@ -41,6 +41,7 @@ struct DerParams {
   int nconds = 4;       ///< conductors of the terminal: wye phases + 1; delta phases (phases + 1 for 1-2 phases)
   double v_base_v = 0;  ///< VBase, volts
   double vmin_pu = 0.9, vmax_pu = 1.1;
+  bool storage = false;  ///< Storage's delta rule: |V_LL| / sqrt(3) for every multi-phase element (else 2-3 phases)
   double p_w = 0, q_var = 0;  ///< present output per phase (generation positive), W and var
   // Derived from the output by der_set_output.
   cplx yeq, yeq_min, yeq_max;  ///< (P - jQ) / VBase^2, / Vminpu^2, / Vmaxpu^2 (generation convention, per phase)

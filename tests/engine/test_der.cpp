@@ -107,6 +107,22 @@ TEST(Der, BalancedDeltaElementsEqualWyeOnes) {
   }
 }
 
+TEST(Der, BalancedDeltaCurrentLimitedPvEqualsWye) {
+  // Below Vminpu with LimitCurrent: the delta branch current is capped at |I_limit| / sqrt3, the same line current.
+  auto text = [](const std::string& conn) {
+    return feeder(
+        "new load.ld bus1=b phases=3 kv=12.47 kw=6000 kvar=3000\n"
+        "new pvsystem.pv bus1=b phases=3 kv=12.47 kva=300 pmpp=300 pf=1 vminpu=0.99 limitcurrent=yes conn=" +
+        conn + "\n");
+  };
+  Engine wye = build(text("wye")), delta = build(text("delta"));
+  ASSERT_TRUE(wye.solve().converged);
+  ASSERT_TRUE(delta.solve().converged);
+  ASSERT_LT(node_v(wye, "b", 1), 0.99 * 12470.0 / std::sqrt(3.0));
+  EXPECT_NEAR(std::abs(wye.der_power_kva() - delta.der_power_kva()), 0.0, 1e-6);
+  EXPECT_NEAR(node_v(wye, "b", 1), node_v(delta, "b", 1), 1e-6);
+}
+
 TEST(Der, GeneratorKvarWrittenAfterKwSetsPfAndPfRecomputesKvar) {
   const auto c = dss::read_string(
       "new circuit.t\nnew generator.a bus1=x kw=100 kvar=-50\nnew generator.b bus1=x kw=100 pf=0.8\n", "g.dss", ".");
