@@ -627,7 +627,9 @@ void Engine::Impl::bind_capcontrols() {
     if (eit == by_label.end())
       throw ModelError(where(cc.loc, label) + "monitored element '" + cc.element + "' is not in the circuit");
     const auto& el = assembly.element(eit->second);
-    if (el.is_load) throw ModelError(where(cc.loc, label) + "a load as monitored element is not supported");
+    if (el.is_load)
+      throw ModelError(where(cc.loc, label) +
+                       "a load, generator, PV system or storage as monitored element is not supported");
     const std::string cls = cc.element.substr(0, cc.element.find('.'));
     CapCtlElem c;
     c.def = cc;

@@ -236,6 +236,18 @@ TEST(Der, StorageInACircuitDrawsItsStatePower) {
   EXPECT_NEAR(node_v(e, "b", 2), std::abs(v), 1e-6);
 }
 
+TEST(Der, IdlingStorageDrawsItsIdlingLossesAsAConstantPowerLoad) {
+  Engine st =
+      build(feeder("new load.ld bus1=b phases=3 kv=12.47 kw=500 kvar=100\n"
+                   "new storage.s bus1=b phases=3 kv=12.47 kwrated=400 kva=400 %idlingkw=5 state=idling\n"));
+  Engine ld = build(feeder("new load.ld bus1=b phases=3 kv=12.47 kw=520 kvar=100\n"));  // + 5 % of 400 kW
+  ASSERT_TRUE(st.solve().converged);
+  ASSERT_TRUE(ld.solve().converged);
+  EXPECT_NEAR(st.der_outputs().at(0).p_kw, -20.0, 1e-12);
+  EXPECT_NEAR(node_v(st, "b", 1), node_v(ld, "b", 1), 1e-6);
+  EXPECT_NEAR(st.source_power_kva().real(), ld.source_power_kva().real(), 1e-6);
+}
+
 TEST(Der, DailyPvFollowsItsShapeAndStorageEnergyAdvances) {
   Engine e =
       build(feeder("new loadshape.sun npts=4 interval=1 mult=[0 0.5 1 0.25]\n"
