@@ -71,6 +71,11 @@ void print_summary(const SolveOptions& opt, const engine::Engine& eng, const eng
   out << format("losses              %.3f kW, %.3f kvar\n", losses.real(), losses.imag());
   const auto loads = eng.load_power_kva();
   out << format("loads               %.3f kW, %.3f kvar\n", loads.real(), loads.imag());
+  if (const auto ders = eng.der_outputs(); !ders.empty()) {
+    const auto gen = eng.der_power_kva();
+    out << format("generation          %.3f kW, %.3f kvar from %zu generators/PV/storage (positive = delivered)\n",
+                  gen.real(), gen.imag(), ders.size());
+  }
   const auto range = voltage_range(nodes);
   if (range.min != nullptr) {
     out << format("voltage min         %.5f pu at %s\n", range.min->v_pu(), node_label(*range.min).c_str());

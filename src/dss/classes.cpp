@@ -7,13 +7,16 @@ namespace gridswarm::dss::detail {
 
 namespace {
 
-constexpr std::array<std::pair<const char*, ClassId>, 21> kClasses = {{
+constexpr std::array<std::pair<const char*, ClassId>, 24> kClasses = {{
     {"vsource", ClassId::vsource},
     {"linecode", ClassId::linecode},
     {"line", ClassId::line},
     {"transformer", ClassId::transformer},
     {"xfmrcode", ClassId::xfmrcode},
     {"load", ClassId::load},
+    {"generator", ClassId::generator},
+    {"pvsystem", ClassId::pvsystem},
+    {"storage", ClassId::storage},
     {"capacitor", ClassId::capacitor},
     {"reactor", ClassId::reactor},
     {"regcontrol", ClassId::regcontrol},
@@ -33,12 +36,11 @@ constexpr std::array<std::pair<const char*, ClassId>, 21> kClasses = {{
 
 // OpenDSS classes that exist but that gridswarm's engine does not model: a clear message beats "unknown".
 // Relay stays here: a reverse-power relay (network protector) operates under normal load flow.
-constexpr std::array<const char*, 29> kUnsupported = {
-    "generator", "pvsystem",       "storage",   "fault",         "relay",       "isource",     "growthshape",
-    "tshape",    "priceshape",     "xycurve",   "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller",
-    "gicline",   "gictransformer", "autotrans", "upfc",          "upfccontrol", "vsconverter", "indmach012",
-    "windgen",   "sensor",         "tcc_curve", "gendispatcher", "vccs",        "esvlcontrol", "gicsource",
-    "dynamicexp"};
+constexpr std::array<const char*, 26> kUnsupported = {
+    "fault",         "relay",       "isource",     "growthshape",       "tshape",    "priceshape",     "xycurve",
+    "spectrum",      "invcontrol",  "expcontrol",  "storagecontroller", "gicline",   "gictransformer", "autotrans",
+    "upfc",          "upfccontrol", "vsconverter", "indmach012",        "windgen",   "sensor",         "tcc_curve",
+    "gendispatcher", "vccs",        "esvlcontrol", "gicsource",         "dynamicexp"};
 
 }  // namespace
 
@@ -83,6 +85,12 @@ const char* class_name(ClassId id) {
       return "XfmrCode";
     case ClassId::load:
       return "Load";
+    case ClassId::generator:
+      return "Generator";
+    case ClassId::pvsystem:
+      return "PVSystem";
+    case ClassId::storage:
+      return "Storage";
     case ClassId::capacitor:
       return "Capacitor";
     case ClassId::reactor:

@@ -15,6 +15,9 @@ enum class ClassId {
   transformer,
   xfmrcode,
   load,
+  generator,
+  pvsystem,
+  storage,
   capacitor,
   reactor,
   regcontrol,
@@ -67,6 +70,15 @@ void visit_class(ClassId id, Store& s, F&& f) {
       break;
     case ClassId::load:
       f(s.loads, load_props());
+      break;
+    case ClassId::generator:
+      f(s.generators, generator_props());
+      break;
+    case ClassId::pvsystem:
+      f(s.pvsystems, pvsystem_props());
+      break;
+    case ClassId::storage:
+      f(s.storages, storage_props());
       break;
     case ClassId::capacitor:
       f(s.capacitors, capacitor_props());

@@ -195,6 +195,12 @@ std::string to_element_ref(const Token& value, EditContext& ctx) {
     found = has(s.loads);
   else if (cls == "capacitor")
     found = has(s.capacitors);
+  else if (cls == "generator")
+    found = has(s.generators);
+  else if (cls == "pvsystem")
+    found = has(s.pvsystems);
+  else if (cls == "storage")
+    found = has(s.storages);
   else if (cls == "reactor")
     found = has(s.reactors);
   else if (cls == "vsource")

@@ -196,6 +196,76 @@ struct LoadDef : ElementBase {
   std::string daily, yearly, duty;  ///< LoadShape names (lower-case) or empty
 };
 
+/// Generator (Generator.pas): a negative load. Models 1 (constant PQ, constant Z outside Vminpu..Vmaxpu), 2 (constant
+/// Z) and 7 (current-limited PQ) are built by the engine. kW and pf set kvar (SyncUpPowerQuantities); kvar written
+/// last sets pf instead; the values here are the ones OpenDSS holds after the side effects.
+struct GeneratorDef : ElementBase {
+  std::string bus1;
+  int phases = 3;
+  Connection conn = Connection::wye;
+  double kv = 12.47;
+  double kw = 1000.0, kvar = 60.0, pf = 0.88;
+  double kva = 1200.0;   ///< rating (not used by models 1, 2, 7 in a power flow)
+  bool kva_set = false;  ///< kVA written: kW no longer moves it (kVANotSet)
+  int model = 1;
+  double vminpu = 0.90, vmaxpu = 1.10;
+  bool fixed = false;               ///< status=fixed: ignores shapes and the generation multiplier
+  std::string daily, yearly, duty;  ///< LoadShape names (lower-case) or empty
+};
+
+/// PVSystem (PVsystem.pas) with its default (no InvControl) behaviour. Irradiance, Pmpp and kVA in OpenDSS units
+/// (kW/m^2 as a per-unit of 1 kW/m^2, kW, kVA). `var_mode_kvar` tells whether kvar (true) or pf was written last.
+struct PVSystemDef : ElementBase {
+  std::string bus1;
+  int phases = 3;
+  Connection conn = Connection::wye;
+  double kv = 12.47;
+  double irradiance = 1.0;
+  double pmpp_kw = 500.0;
+  double pct_pmpp = 100.0;
+  double temperature_c = 25.0;
+  double pf = 1.0;
+  double kvar = 0.0;
+  bool var_mode_kvar = false;
+  double kva = 500.0;
+  double kvar_limit = 500.0;  ///< kvarMax; reset to kVA when kVA is written
+  double pct_cutin = 20.0, pct_cutout = 20.0;
+  int model = 1;  ///< 1 constant PQ (2 constant Z)
+  double vminpu = 0.90, vmaxpu = 1.10;
+  bool limit_current = false;
+  bool watt_priority = false;  ///< WattPriority (P_Priority; OpenDSS default false = reactive power first)
+  bool var_follow_inverter = false;
+  std::string daily, yearly, duty;  ///< irradiance shapes (LoadShape names) or empty
+};
+
+/// Storage (Storage.pas, the inverter-based model of OpenDSS 9+), default dispatch: it stays in the state written
+/// (charging at %charge of kWrated, discharging at %discharge, idling drawing %IdlingkW of kWrated), falling back to
+/// idling when full (charging) or at the reserve (discharging).
+struct StorageDef : ElementBase {
+  enum class State { idling, charging, discharging };
+  std::string bus1;
+  int phases = 3;
+  Connection conn = Connection::wye;
+  double kv = 12.47;
+  double kwrated = 25.0;
+  double kva = 25.0;
+  bool kva_set = false;
+  double kvar_limit = 25.0, kvar_limit_neg = 25.0;
+  double kwhrated = 50.0, kwhstored = 50.0;
+  double pct_reserve = 20.0;
+  State state = State::idling;
+  double pct_charge = 100.0, pct_discharge = 100.0;
+  double pct_eff_charge = 90.0, pct_eff_discharge = 90.0;
+  double pct_idling_kw = 1.0;
+  double pf = 1.0, kvar = 0.0;
+  bool var_mode_kvar = false;
+  double pct_cutin = 0.0, pct_cutout = 0.0;
+  double vminpu = 0.90, vmaxpu = 1.10;
+  bool limit_current = false;
+  bool watt_priority = false;
+  std::string daily, yearly, duty;
+};
+
 /// Capacitor bank with 1..numsteps equal or individual steps.
 struct CapacitorDef : ElementBase {
   std::string bus1;
@@ -324,6 +394,9 @@ struct Circuit {
   std::vector<LineDef> lines;
   std::vector<TransformerDef> transformers;
   std::vector<LoadDef> loads;
+  std::vector<GeneratorDef> generators;
+  std::vector<PVSystemDef> pvsystems;
+  std::vector<StorageDef> storages;
   std::vector<CapacitorDef> capacitors;
   std::vector<ReactorDef> reactors;
   std::vector<RegControlDef> regcontrols;

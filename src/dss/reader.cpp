@@ -436,6 +436,9 @@ Circuit Reader::finish(const std::string& display) {
   finish_table(store_.lines, circuit_.lines);
   finish_table(store_.transformers, circuit_.transformers);
   finish_table(store_.loads, circuit_.loads);
+  finish_table(store_.generators, circuit_.generators);
+  finish_table(store_.pvsystems, circuit_.pvsystems);
+  finish_table(store_.storages, circuit_.storages);
   finish_table(store_.capacitors, circuit_.capacitors);
   finish_table(store_.reactors, circuit_.reactors);
   finish_table(store_.regcontrols, circuit_.regcontrols);

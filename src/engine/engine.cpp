@@ -10,6 +10,7 @@
 #include "dss/reader.hpp"
 #include "engine/assembly.hpp"
 #include "engine/capcontrol.hpp"
+#include "engine/der.hpp"
 #include "engine/klu_solver.hpp"
 #include "engine/line_constants.hpp"
 #include "engine/primitives.hpp"
@@ -36,6 +37,22 @@ struct LoadElem {
   bool fixed = false;    ///< status=fixed: ignores multipliers
   int daily_shape = -1;  ///< index into circuit.loadshapes, -1 = none
   int element = -1;      ///< assembly element holding its Yprim
+  std::string label;
+};
+
+/// A Generator, PVSystem or Storage as the solver sees it: its kernel constants and present output (der.hpp), the
+/// state OpenDSS keeps between solutions, and the branch admittance its Yprim put into Y.
+struct DerElem {
+  enum class Kind { generator, pvsystem, storage };
+  Kind kind = Kind::generator;
+  int def = -1;  ///< index into circuit.generators / pvsystems / storages
+  DerParams dp;
+  PvState pv;
+  StorageState st;
+  std::vector<int> branch_from, branch_to;  ///< per phase branch, global node or -1 (ground)
+  cplx y_in_matrix;                         ///< branch admittance its Yprim holds in Y (load convention)
+  int element = -1;                         ///< assembly element
+  int daily_shape = -1;                     ///< index into circuit.loadshapes, -1 = none
   std::string label;
 };
 
@@ -104,27 +121,37 @@ int load_conductors(const dss::LoadDef& d) {
 }
 
 /// OpenDSS LoadShape.GetMult for fixed-interval shapes: the point whose time is the nearest multiple of the
-/// interval, wrapping around the shape (point k, 1-based, applies at hour k * interval).
-double shape_mult(const dss::LoadShapeDef& s, double hour) {
-  if (s.mult.empty()) return 1.0;
-  const int npts = static_cast<int>(s.mult.size());
+/// interval, wrapping around the shape (point k, 1-based, applies at hour k * interval). `values` is the shape's
+/// mult or qmult array.
+double shape_value(const dss::LoadShapeDef& s, const std::vector<double>& values, double hour) {
+  if (values.empty()) return 1.0;
+  const int npts = static_cast<int>(values.size());
   if (s.interval_h > 0.0) {
     int index = static_cast<int>(std::lround(hour / s.interval_h));
     if (index > npts) index %= npts;
     if (index == 0) index = npts;
-    return s.mult[static_cast<size_t>(index - 1)];
+    return values[static_cast<size_t>(index - 1)];
   }
   // Explicit hours: linear interpolation, wrapping on the last hour.
   const double period = s.hour.back();
   double h = period > 0 ? std::fmod(hour, period) : hour;
-  if (h <= s.hour.front()) return s.mult.front();
+  if (h <= s.hour.front()) return values.front();
   for (size_t i = 1; i < s.hour.size(); ++i) {
     if (h <= s.hour[i]) {
       const double f = (h - s.hour[i - 1]) / (s.hour[i] - s.hour[i - 1]);
-      return s.mult[i - 1] + f * (s.mult[i] - s.mult[i - 1]);
+      return values[i - 1] + f * (values[i] - values[i - 1]);
     }
   }
-  return s.mult.back();
+  return values.back();
+}
+
+double shape_mult(const dss::LoadShapeDef& s, double hour) { return shape_value(s, s.mult, hour); }
+
+/// LoadShape.GetMultAtHour as a complex factor: mult in the real part, qmult (or mult when there is none) in the
+/// imaginary part, as generators read it.
+cplx shape_pq(const dss::LoadShapeDef& s, double hour) {
+  const double p = shape_value(s, s.mult, hour);
+  return {p, s.qmult.empty() ? p : shape_value(s, s.qmult, hour)};
 }
 
 }  // namespace
@@ -154,6 +181,7 @@ struct Engine::Impl {
     int first_branch = 0, nbranch = 0;
   };
   std::vector<LoadHot> load_hot;
+  std::vector<DerElem> ders;                          ///< generators, PV systems and storage, in that order
   std::vector<int> load_branch_from, load_branch_to;  ///< per branch, -1 = ground
   std::vector<RegElem> regs;
   std::vector<CapCtlElem> capctrls;
@@ -182,6 +210,12 @@ struct Engine::Impl {
   void add_transformers();
   void add_shunts();
   void add_loads();
+  void add_ders();
+  void update_der_output(DerElem& d, cplx shape);
+  [[nodiscard]] cplx der_target_y(const DerElem& d) const;
+  void restamp_ders();
+  void add_der_compensation(std::vector<cplx>& rhs) const;
+  void update_storage_energy(double hours);
   void bind_regcontrols();
   /// Global node index of a RegControl's remote regulated bus (`bus=`); throws ModelError naming the control.
   int regulated_node(const dss::RegControlDef& rc, const dss::TransformerDef& tr, const std::string& label) const;
@@ -275,6 +309,7 @@ void Engine::Impl::build_elements() {
   add_transformers();
   add_shunts();
   add_loads();
+  add_ders();
   bind_regcontrols();
   bind_capcontrols();
 }
@@ -426,6 +461,128 @@ void Engine::Impl::add_loads() {
   }
 }
 
+void Engine::Impl::update_der_output(DerElem& d, cplx shape) {
+  PowerKw out;
+  switch (d.kind) {
+    case DerElem::Kind::generator:
+      out = generator_output(circuit.generators[static_cast<size_t>(d.def)], shape);
+      break;
+    case DerElem::Kind::pvsystem:
+      out = pvsystem_output(circuit.pvsystems[static_cast<size_t>(d.def)], shape.real(), d.pv);
+      break;
+    case DerElem::Kind::storage:
+      out = storage_output(circuit.storages[static_cast<size_t>(d.def)], d.st);
+      break;
+  }
+  der_set_output(d.dp, out.p_kw, out.q_kvar);
+}
+
+cplx Engine::Impl::der_target_y(const DerElem& d) const {
+  switch (d.kind) {
+    case DerElem::Kind::generator:
+      return generator_branch_y(d.dp);
+    case DerElem::Kind::pvsystem:
+      return pvsystem_branch_y(d.dp);
+    case DerElem::Kind::storage:
+      return storage_branch_y(circuit.storages[static_cast<size_t>(d.def)], d.dp, d.st.state);
+  }
+  return {};
+}
+
+void Engine::Impl::add_ders() {
+  // Each element's Yprim holds the admittance of its output at build time (snapshot: shape factor 1); the
+  // compensation currents make up the difference to its true current at every iteration, as for loads.
+  auto add = [&](DerElem&& d, const std::string& bus1, const SourceLoc& loc, const std::string& daily) {
+    const std::vector<int> nodes = terminal_nodes(bus1, d.dp.nconds, d.dp.phases, loc, d.label);
+    for (int b = 0; b < d.dp.phases; ++b) {
+      d.branch_from.push_back(nodes[static_cast<size_t>(b)]);
+      d.branch_to.push_back(d.dp.delta ? nodes[static_cast<size_t>((b + 1) % d.dp.nconds)]
+                                       : nodes[static_cast<size_t>(d.dp.nconds - 1)]);
+    }
+    if (!daily.empty()) {
+      for (size_t k = 0; k < circuit.loadshapes.size(); ++k) {
+        if (circuit.loadshapes[k].name == daily) d.daily_shape = static_cast<int>(k);
+      }
+      if (d.daily_shape < 0) throw ModelError(where(loc, d.label) + "unknown loadshape '" + daily + "'");
+    }
+    update_der_output(d, cplx{1.0, 1.0});
+    d.y_in_matrix = der_target_y(d);
+    d.element = assembly.add(d.label, nodes, der_yprim(d.dp, d.y_in_matrix), /*series=*/false, /*is_load=*/true);
+    ders.push_back(std::move(d));
+  };
+  for (size_t k = 0; k < circuit.generators.size(); ++k) {
+    const auto& g = circuit.generators[k];
+    if (!g.enabled) continue;
+    DerElem d;
+    d.kind = DerElem::Kind::generator;
+    d.def = static_cast<int>(k);
+    d.label = "Generator." + g.name;
+    d.dp = generator_params(g);
+    add(std::move(d), g.bus1, g.loc, g.daily);
+  }
+  for (size_t k = 0; k < circuit.pvsystems.size(); ++k) {
+    const auto& pv = circuit.pvsystems[k];
+    if (!pv.enabled) continue;
+    DerElem d;
+    d.kind = DerElem::Kind::pvsystem;
+    d.def = static_cast<int>(k);
+    d.label = "PVSystem." + pv.name;
+    d.dp = pvsystem_params(pv);
+    d.pv.pf = pv.pf;
+    add(std::move(d), pv.bus1, pv.loc, pv.daily);
+  }
+  for (size_t k = 0; k < circuit.storages.size(); ++k) {
+    const auto& st = circuit.storages[k];
+    if (!st.enabled) continue;
+    DerElem d;
+    d.kind = DerElem::Kind::storage;
+    d.def = static_cast<int>(k);
+    d.label = "Storage." + st.name;
+    d.dp = storage_params(st);
+    d.st.state = st.state;
+    d.st.kwh_stored = st.kwhstored;
+    add(std::move(d), st.bus1, st.loc, st.daily);
+  }
+}
+
+void Engine::Impl::restamp_ders() {
+  // A Y rebuild recomputes every Yprim (OpenDSS CalcYPrim: SetNominal...Output, then the admittance of the present
+  // output or storage state).
+  for (auto& d : ders) {
+    const cplx y = der_target_y(d);
+    if (y == d.y_in_matrix) continue;
+    assembly.set_yprim(d.element, der_yprim(d.dp, y));
+    d.y_in_matrix = y;
+  }
+}
+
+void Engine::Impl::add_der_compensation(std::vector<cplx>& rhs) const {
+  // Yprim V - I_true(V) per branch, as add_load_compensation.
+  for (const auto& d : ders) {
+    for (size_t b = 0; b < d.branch_from.size(); ++b) {
+      const int from = d.branch_from[b], to = d.branch_to[b];
+      const cplx vb = node_v(from) - node_v(to);
+      const cplx comp = d.y_in_matrix * vb - der_branch_current(d.dp, vb);
+      if (from >= 0) rhs[static_cast<size_t>(from)] += comp;
+      if (to >= 0) rhs[static_cast<size_t>(to)] -= comp;
+    }
+  }
+}
+
+void Engine::Impl::update_storage_energy(double hours) {
+  // UpdateStorage at the end of a time step, on the power delivered at the solution.
+  for (auto& d : ders) {
+    if (d.kind != DerElem::Kind::storage) continue;
+    cplx s{};
+    for (size_t b = 0; b < d.branch_from.size(); ++b) {
+      const cplx vb = node_v(d.branch_from[b]) - node_v(d.branch_to[b]);
+      s -= vb * std::conj(der_branch_current(d.dp, vb));
+    }
+    if (storage_update_energy(circuit.storages[static_cast<size_t>(d.def)], d.st, s.real() / 1000.0, hours))
+      y_rebuild_pending = true;  // a state change invalidates its Yprim, and OpenDSS then rebuilds Y
+  }
+}
+
 void Engine::Impl::bind_regcontrols() {
   const auto trs = index_by_name(circuit.transformers);
   for (const auto& rc : circuit.regcontrols) {
@@ -503,7 +660,9 @@ void Engine::Impl::bind_capcontrols() {
     if (eit == by_label.end())
       throw ModelError(where(cc.loc, label) + "monitored element '" + cc.element + "' is not in the circuit");
     const auto& el = assembly.element(eit->second);
-    if (el.is_load) throw ModelError(where(cc.loc, label) + "a load as monitored element is not supported");
+    if (el.is_load)
+      throw ModelError(where(cc.loc, label) +
+                       "a load, generator, PV system or storage as monitored element is not supported");
     const std::string cls = cc.element.substr(0, cc.element.find('.'));
     CapCtlElem c;
     c.def = cc;
@@ -525,8 +684,13 @@ void Engine::Impl::bind_capcontrols() {
                        cc.element);
     }
     const auto& cap = circuit.capacitors[static_cast<size_t>(c.capacitor)];
-    if (cc.ptphase > c.mon.nconds || cc.ptphase == 0 ||
-        (cc.ptphase > 0 && cap.conn == dss::Connection::delta && cc.ptphase > cap.phases)) {
+    // The PT voltage is read only by the voltage type and by VoltOverride; OpenDSS accepts any PTphase up to its own
+    // default of 3 phases when the monitored element has fewer (IEEE 9500: 1-phase lines with PTphase=2, kvar type),
+    // where it has no effect.
+    const bool pt_used = cc.type == "voltage" || cc.volt_override;
+    if (cc.ptphase == 0 ||
+        (pt_used && (cc.ptphase > c.mon.nconds ||
+                     (cc.ptphase > 0 && cap.conn == dss::Connection::delta && cc.ptphase > cap.phases)))) {
       throw ModelError(where(cc.loc, label) + "PTphase " + std::to_string(cc.ptphase) + " out of range");
     }
     if (cc.ctphase > m || cc.ctphase == 0) {
@@ -680,6 +844,7 @@ SolveResult Engine::Impl::solve_circuit() {
   for (int it = 1; it <= s.max_iterations; ++it) {
     work = i_source;
     add_load_compensation(work);
+    if (!ders.empty()) add_der_compensation(work);
     klu.solve(work);
     r.max_dv_pu = update_vmag(work);
     v.swap(work);
@@ -856,6 +1021,7 @@ void Engine::Impl::rebuild_y() {
     ld.y_in_matrix = load_yeq(ld.lp, ld.mult);
     ld.mult_in_matrix = ld.mult;
   }
+  restamp_ders();
   y_rebuild_pending = false;
 }
 
@@ -979,7 +1145,19 @@ SolveResult Engine::solve_daily_step() {
                             : 1.0;
     ld.mult = shape * im.circuit.settings.load_mult;
   }
-  return im.solve_snap();
+  // Generators, PV systems and storage follow their daily shapes (none: factor 1); a storage state change
+  // invalidates its Yprim, which makes OpenDSS rebuild Y.
+  for (auto& d : im.ders) {
+    const cplx shape = d.daily_shape >= 0
+                           ? shape_pq(im.circuit.loadshapes[static_cast<size_t>(d.daily_shape)], im.time_s / 3600.0)
+                           : cplx{1.0, 1.0};
+    const auto state_before = d.st.state;
+    im.update_der_output(d, shape);
+    if (d.st.state != state_before) im.y_rebuild_pending = true;
+  }
+  const SolveResult r = im.solve_snap();
+  if (!im.ders.empty() && r.converged) im.update_storage_energy(im.circuit.settings.stepsize_s / 3600.0);
+  return r;
 }
 
 void Engine::calc_voltage_bases() { impl_->calc_voltage_bases(); }
@@ -1091,6 +1269,19 @@ std::vector<std::uint8_t> Engine::export_state() const {
   for (const int e : im.capacitor_elem) {
     if (e >= 0) w.put_vector(im.assembly.element(e).y.a);
   }
+  // Generators, PV systems, storage (only when the feeder has any, so DER-free records are unchanged): output,
+  // the state OpenDSS keeps between solutions, and the admittance in Y.
+  for (const auto& d : im.ders) {
+    w.put(d.dp.p_w);
+    w.put(d.dp.q_var);
+    w.put(d.y_in_matrix);
+    w.put(static_cast<std::uint8_t>(d.pv.inverter_on ? 1 : 0));
+    w.put(d.pv.pf);
+    w.put(static_cast<std::int32_t>(d.st.state));
+    w.put(static_cast<std::uint8_t>(d.st.inverter_on ? 1 : 0));
+    w.put(d.st.kwh_stored);
+    w.put_vector(im.assembly.element(d.element).y.a);
+  }
   return w.take();
 }
 
@@ -1153,6 +1344,17 @@ void Engine::import_state(std::span<const std::uint8_t> state) {
   }
   for (const int e : im.capacitor_elem) {
     if (e >= 0) restore(e);
+  }
+  for (auto& d : im.ders) {
+    const double p = r.get<double>(), q = r.get<double>();
+    der_set_phase_output(d.dp, p, q);
+    d.y_in_matrix = r.get<cplx>();
+    d.pv.inverter_on = r.get<std::uint8_t>() != 0;
+    d.pv.pf = r.get<double>();
+    d.st.state = static_cast<dss::StorageDef::State>(r.get<std::int32_t>());
+    d.st.inverter_on = r.get<std::uint8_t>() != 0;
+    d.st.kwh_stored = r.get<double>();
+    restore(d.element);
   }
   r.expect_end();
   // Y's values are marked changed: the next solve refactors them with the pivot order of the first factorisation,
@@ -1232,6 +1434,45 @@ cplx Engine::load_power_kva() const {
   return s / 1000.0;
 }
 
+cplx Engine::der_power_kva() const {
+  cplx s{};
+  for (const auto& d : der_outputs()) s += d.s_kva;
+  return s;
+}
+
+std::vector<DerOutput> Engine::der_outputs() const {
+  const auto& im = *impl_;
+  std::vector<DerOutput> out;
+  out.reserve(im.ders.size());
+  for (const auto& d : im.ders) {
+    DerOutput o;
+    switch (d.kind) {
+      case DerElem::Kind::generator:
+        o.kind = "generator";
+        o.name = im.circuit.generators[static_cast<size_t>(d.def)].name;
+        break;
+      case DerElem::Kind::pvsystem:
+        o.kind = "pvsystem";
+        o.name = im.circuit.pvsystems[static_cast<size_t>(d.def)].name;
+        break;
+      case DerElem::Kind::storage:
+        o.kind = "storage";
+        o.name = im.circuit.storages[static_cast<size_t>(d.def)].name;
+        o.kwh_stored = d.st.kwh_stored;
+        o.storage_state = static_cast<int>(d.st.state);
+        break;
+    }
+    o.p_kw = d.dp.p_w * d.dp.phases / 1000.0;
+    o.q_kvar = d.dp.q_var * d.dp.phases / 1000.0;
+    for (size_t b = 0; b < d.branch_from.size(); ++b) {
+      const cplx vb = im.node_v(d.branch_from[b]) - im.node_v(d.branch_to[b]);
+      o.s_kva -= vb * std::conj(der_branch_current(d.dp, vb)) / 1000.0;
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 cplx Engine::shunt_power_kva() const {
   const auto& im = *impl_;
   cplx s{};
@@ -1267,6 +1508,14 @@ double Engine::max_current_mismatch_a() const {
       if (to >= 0) out[static_cast<size_t>(to)] -= i;
     }
   }
+  for (const auto& d : im.ders) {
+    for (size_t b = 0; b < d.branch_from.size(); ++b) {
+      const int from = d.branch_from[b], to = d.branch_to[b];
+      const cplx i = der_branch_current(d.dp, im.node_v(from) - im.node_v(to));
+      if (from >= 0) out[static_cast<size_t>(from)] += i;
+      if (to >= 0) out[static_cast<size_t>(to)] -= i;
+    }
+  }
   double worst = 0;
   for (const auto& x : out) worst = std::max(worst, std::abs(x));
   return worst;
@@ -1280,7 +1529,7 @@ size_t Engine::memory_bytes() const {
   const auto& im = *impl_;
   return im.assembly.memory_bytes() + im.klu.factor_bytes() +
          (im.v.capacity() + im.work.capacity() + im.i_source.capacity()) * sizeof(cplx) +
-         im.vbase_v.capacity() * sizeof(double) + im.loads.size() * sizeof(LoadElem);
+         im.vbase_v.capacity() * sizeof(double) + im.loads.size() * sizeof(LoadElem) + im.ders.size() * sizeof(DerElem);
 }
 
 }  // namespace gridswarm::engine

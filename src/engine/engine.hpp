@@ -59,6 +59,16 @@ struct LoadInfo {
   bool fixed = false;           ///< status=fixed: ignores multipliers
 };
 
+/// A Generator, PVSystem or Storage element's output: its set point and what it delivers at the present voltages.
+struct DerOutput {
+  std::string kind;             ///< "generator", "pvsystem" or "storage"
+  std::string name;             ///< lower-case element name
+  double p_kw = 0, q_kvar = 0;  ///< set point (generation positive): kW and kvar it delivers inside its voltage band
+  cplx s_kva;                   ///< power delivered into the circuit at the present voltages, kW + j kvar
+  double kwh_stored = 0;        ///< storage only
+  int storage_state = 0;        ///< storage only: 0 idling, 1 charging, 2 discharging
+};
+
 class Engine {
  public:
   /// Build an engine from a circuit description and replay the script's CalcVoltageBases/Solve actions.
@@ -139,6 +149,10 @@ class Engine {
   [[nodiscard]] cplx losses_kva() const;
   /// Sum of the power drawn by all loads, kW + j kvar.
   [[nodiscard]] cplx load_power_kva() const;
+  /// Power delivered by all generators, PV systems and storage, kW + j kvar (positive = into the circuit).
+  [[nodiscard]] cplx der_power_kva() const;
+  /// Each generator, PV system and storage element (definition order per class: generators, PV, storage).
+  [[nodiscard]] std::vector<DerOutput> der_outputs() const;
   /// Power drawn by shunt elements (capacitors, shunt reactors), kW + j kvar (capacitors give negative kvar).
   [[nodiscard]] cplx shunt_power_kva() const;
   /// Largest Kirchhoff current-law residual over all nodes at the present voltages, amperes: the sum of currents

@@ -158,6 +158,21 @@ TEST_F(Cli, TinyScriptSolves) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
 }
 
+TEST_F(Cli, SolveWithPvPrintsItsGeneration) {
+  // A 3-phase PV at pf 1 inside its voltage band delivers Pmpp x irradiance = 40 kW.
+  const auto p = write_script(
+      "pv.dss", tiny_script + "New PVSystem.pv bus1=b2 phases=3 kv=12.47 kVA=60 Pmpp=50 irradiance=0.8\n" + tiny_tail);
+  const auto r = run("solve " + quote(p.string()));
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("generation          40.000 kW, 0.000 kvar from 1 generators/PV/storage"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(Cli, NegativePvKvaNamesFileLineAndElement) {
+  const auto p = write_script("pv.dss", tiny_script + "New PVSystem.pv bus1=b2 kVA=-60\n" + tiny_tail);
+  expect_input_error(run("solve " + quote(p.string())), "pv.dss:5: PVSystem.pv: kVA", "must be > 0");
+}
+
 TEST_F(Cli, UnknownPropertyNamesFileAndLine) {
   const auto p = write_script("tiny.dss", tiny_script + "New Load.ld2 bus1=b2 phases=3 kvv=12.47 kw=10\n" + tiny_tail);
   expect_input_error(run("solve " + quote(p.string())), "tiny.dss:5", "kvv");

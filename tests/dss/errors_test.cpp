@@ -70,7 +70,7 @@ TEST(Errors, UnknownElements) {
 TEST(Errors, UnknownNames) {
   EXPECT_EQ(parse_error("Frobnicate now\n"), "t.dss:2: unknown command 'Frobnicate'");
   EXPECT_EQ(parse_error("New Widget.w\n"), "t.dss:2: unknown class 'Widget'");
-  EXPECT_EQ(parse_error("New Generator.g\n"), "t.dss:2: class 'Generator' is not supported by gridswarm");
+  EXPECT_EQ(parse_error("New WindGen.g\n"), "t.dss:2: class 'WindGen' is not supported by gridswarm");
   EXPECT_EQ(parse_error("Set frobnicate=1\n"), "t.dss:2: unknown Set option 'frobnicate'");
   EXPECT_EQ(parse_error("Set hour=3\n"), "t.dss:2: Set hour: is not supported by gridswarm");
   EXPECT_EQ(parse_error("Set mode=sideways\n"), "t.dss:2: Set mode: bad mode 'sideways'");

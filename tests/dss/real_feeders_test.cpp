@@ -3,8 +3,8 @@
 // lines textually and counts lines starting with "New <Class>." (comment blocks skipped); single values were read
 // from the files by hand.
 //
-// Status of the other feeders of ../shared/data/feeders (not copied; see docs/engine.md): J1's `withPV` master and
-// IEEE 9500 need PVSystem (9500 also Generator and Storage); the SMART-DS
+// Status of the other feeders of ../shared/data/feeders: J1 withPV and IEEE 9500 (PVSystem/Generator/Storage) are
+// read and solved in tests/engine/test_der.cpp (see docs/engine.md); the SMART-DS
 // "substations-no-load-shapes" sample has an empty `Phases=` value (a defect of that file, rejected with its line).
 //
 // Kron-reduced service codes (J1 1/0A, K1 1/0_triplex_1ph): 3x3 rmatrix/xmatrix, `neutral=` and `Kron=yes` written
