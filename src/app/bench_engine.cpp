@@ -193,9 +193,17 @@ std::filesystem::path find_shipped_input(const std::filesystem::path& relative, 
   std::string tried;
   for (const auto& c : candidates) {
     if (fs::is_regular_file(c)) return c;
-    tried += " " + c.string();
+    tried += ' ';
+    tried += c.string();
   }
-  throw Error("default " + what + " not found (tried" + tried + "); " + hint);
+  // Appended piecewise: `"literal" + std::string&&` trips GCC 12's -Wrestrict false positive.
+  std::string msg = "default ";
+  msg += what;
+  msg += " not found (tried";
+  msg += tried;
+  msg += "); ";
+  msg += hint;
+  throw Error(msg);
 }
 
 std::filesystem::path default_bench_loadshape() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <unordered_map>
@@ -809,7 +810,9 @@ void Engine::Impl::add_load_compensation(std::vector<cplx>& rhs) const {
 double Engine::Impl::update_vmag(const std::vector<cplx>& next) {
   // OpenDSS Converged(): largest change of |V| since the previous iteration, in pu of the node's base (relative
   // change where a node has no base). |V| by sqrt(re^2 + im^2): hypot's overflow care is not needed here.
+  // A NaN change (a NaN voltage) must not read as converged: std::max drops NaN, so it is flagged separately.
   double worst = 0.0;
+  bool nan_seen = false;
   for (size_t i = 0; i < next.size(); ++i) {
     const double vnew = std::sqrt(next[i].real() * next[i].real() + next[i].imag() * next[i].imag());
     double err = 0.0;
@@ -820,8 +823,9 @@ double Engine::Impl::update_vmag(const std::vector<cplx>& next) {
     }
     vmag_saved[i] = vnew;
     worst = std::max(worst, err);
+    nan_seen |= std::isnan(err);
   }
-  return worst;
+  return nan_seen ? std::numeric_limits<double>::infinity() : worst;
 }
 
 void Engine::Impl::solve_direct() {

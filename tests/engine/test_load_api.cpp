@@ -2,6 +2,7 @@
 // load equals scaling that load, at the power-flow solution.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "engine/engine.hpp"
@@ -52,6 +53,17 @@ TEST(EngineLoadApi, ExtraDemandEqualsScalingAConstantPqLoad) {
   Engine base = Engine::compile(kIeee13);
   base.solve();
   EXPECT_GT(extra.source_power_kva().real(), base.source_power_kva().real() + 200.0);
+}
+
+// A NaN demand (e.g. a faulty agent) makes the voltages NaN; the step must report non-convergence (std::max in the
+// convergence test used to drop NaN changes, so such a solve read as converged).
+TEST(EngineLoadApi, NanDemandIsNotConverged) {
+  Engine e = Engine::compile(kIeee13);
+  ASSERT_TRUE(e.solve().converged);
+  e.set_load_extra_kw(load_index(e, "671"), std::numeric_limits<double>::quiet_NaN(), 0.0);
+  const SolveResult r = e.solve_prepared_step();
+  EXPECT_FALSE(r.converged);
+  EXPECT_FALSE(r.max_dv_pu <= e.settings().tolerance);
 }
 
 }  // namespace
