@@ -7,7 +7,8 @@ Writes PREFIX.json (one bench record per feeder, as the bench prints it, plus th
 load average), PREFIX.md (the table docs/performance.md quotes) and PREFIX.png (log-log plot of the median step time
 and the time per power-flow iteration against the node count). Default PREFIX: docs/performance_scaling.
 
-Each feeder is benched in its own process, one thread, with the bench's default 96-point load shape; IEEE 8500 and
+GridLAB-D taxonomy feeders are converted with `gridswarm glm` from BUILD_DIR/tests/glm_taxonomy (extracted when the
+tests are configured). Each feeder is benched in its own process, one thread, with the bench's default 96-point load shape; IEEE 8500 and
 9500 get the iteration limits of OpenDSS's reference procedure (maxiterations=20, maxcontroliter=30).
 """
 import argparse
@@ -15,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL = os.path.join(ROOT, "tests", "fixtures", "real-feeders")
@@ -38,6 +40,19 @@ FEEDERS = [
     ("IEEE 342-node LV", os.path.join(REAL, "ieee-lv-network-342", "Master.dss"), []),
     ("SMART-DS p1uhs23", os.path.join(REAL, "smart-ds", "substations", "p1uhs23_1247", "Master.dss"), []),
 ]
+
+
+# GridLAB-D taxonomy feeders (PNNL TESP), converted by `gridswarm glm` from the copies the test build extracts.
+GLM_FEEDERS = ["GC-12.47-1", "R1-12.47-1", "R2-12.47-2", "R3-12.47-3", "R4-12.47-2", "R5-12.47-5"]
+
+
+def convert_glm(gridswarm, build_dir, name, tmp):
+    glm = os.path.join(build_dir, "tests", "glm_taxonomy", name + ".glm")
+    if not os.path.exists(glm):
+        return None
+    out = os.path.join(tmp, name + ".dss")
+    subprocess.run([gridswarm, "glm", glm, "--dss", out], check=True, capture_output=True)
+    return out
 
 
 def bench(gridswarm, master, extra, steps, repeat):
@@ -93,7 +108,14 @@ def main():
     a = ap.parse_args()
     gridswarm = os.path.join(a.build_dir, "gridswarm")
     records = []
-    for label, master, extra in FEEDERS:
+    tmp = tempfile.mkdtemp(prefix="bench-feeders-")
+    feeders = list(FEEDERS)
+    for name in GLM_FEEDERS:
+        if a.only and "GLM " + name not in a.only:
+            continue
+        dss = convert_glm(gridswarm, a.build_dir, name, tmp)
+        feeders.append(("GLM " + name, dss or name + ".glm (not extracted: configure the tests)", []))
+    for label, master, extra in feeders:
         if a.only and label not in a.only:
             continue
         if not os.path.exists(master):
