@@ -138,6 +138,38 @@ TEST(Ieee8500, KirchhoffPowerBalanceAndVoltageBand) {
   EXPECT_LT(worst_ratio, 1e-3);
 }
 
+// The unbalanced-load variant (Master-unbal.dss: the same network, UnbalancedLoads.DSS with 2,354 one-leg loads at
+// pf 0.97, Vminpu 0.88). Independent reference: the loads' kW summed from the file by a Python script (exponents
+// included), 10773.170000000015 kW, and kvar = kW tan(acos 0.97); every load stays inside its constant-PQ band, so
+// the solved load power must equal them. Plus KCL, power balance, and legs that are no longer equal.
+TEST(Ieee8500, UnbalancedVariantDrawsItsLoadsExactly) {
+  Engine e = Engine::compile(kInputs + "/feeders/ieee8500/Master-unbal.dss");
+  e.settings().max_iterations = 20;
+  e.settings().max_control_iterations = 30;
+  ASSERT_TRUE(e.solve().converged);
+  e.settings().tolerance = 1e-10;
+  e.settings().max_iterations = 500;
+  ASSERT_TRUE(e.solve().converged);
+  const double p_kw = 10773.170000000015;
+  const double q_kvar = p_kw * std::tan(std::acos(0.97));
+  EXPECT_NEAR(e.load_power_kva().real(), p_kw, 1e-6 * p_kw);
+  EXPECT_NEAR(e.load_power_kva().imag(), q_kvar, 1e-6 * p_kw);
+  const cplx s = e.source_power_kva();
+  EXPECT_LT(std::abs(s - e.load_power_kva() - e.losses_kva() - e.shunt_power_kva()), 1e-6 * std::abs(s));
+  EXPECT_LT(e.max_current_mismatch_a(), 1e-5);
+  const Band b = voltage_band(e);
+  std::printf("[ ieee8500u ] source %.3f kW, losses %.3f kW, node voltages %.5f (%s) .. %.5f (%s) pu\n", s.real(),
+              e.losses_kva().real(), b.vmin, b.at_min.c_str(), b.vmax, b.at_max.c_str());
+  EXPECT_GT(b.vmin, 0.88);
+  EXPECT_LT(b.vmax, 1.058);
+  std::map<std::string, std::map<int, double>> sec;
+  for (const auto& nv : e.node_voltages())
+    if (nv.bus.rfind("sx", 0) == 0) sec[nv.bus][nv.node] = std::abs(nv.v_v);
+  double worst_ratio = 0;
+  for (const auto& [bus, nodes] : sec) worst_ratio = std::max(worst_ratio, std::abs(nodes.at(1) / nodes.at(2) - 1.0));
+  EXPECT_GT(worst_ratio, 1e-2);  // the balanced case keeps the legs within 1e-3
+}
+
 // The benchmark day (96 steps of 15 minutes, bench_loadshape_96.csv) with controls active, as the OpenDSS reference
 // procedure: snapshot solve, `set mode=daily`, one solve per step; light-load steps need up to 30 control iterations.
 TEST(Ieee8500, Daily96ConvergesAtEveryStep) {
