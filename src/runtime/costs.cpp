@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/engine.hpp"
+#include "runtime/feeder_source.hpp"
 
 namespace gridswarm::runtime {
 
@@ -10,7 +11,7 @@ std::vector<GroupCostInfo> group_costs(const StudySpec& study) {
   const double steps_per_plan = static_cast<double>(study.plan_interval_s) / static_cast<double>(study.step_s);
   std::vector<GroupCostInfo> out;
   for (const auto& g : study.feeder_groups) {
-    const engine::Engine e = engine::Engine::compile(g.master);
+    const engine::Engine e = compile_feeder(g.master);
     GroupCostInfo gi;
     gi.nodes = e.num_nodes();
     gi.controls = static_cast<int>(e.control_states().size());

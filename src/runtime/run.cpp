@@ -1,6 +1,7 @@
 #include "runtime/run.hpp"
 
 #include <omp.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +33,7 @@
 #include "partition/partition.hpp"
 #include "runtime/agent_trace.hpp"
 #include "runtime/costs.hpp"
+#include "runtime/feeder_source.hpp"
 #include "runtime/study.hpp"
 #include "runtime/wholesale.hpp"
 #include "transmission/petsc.hpp"
@@ -102,7 +104,7 @@ struct Timers {
 };
 
 void build_local(LocalFeeder& lf, const StudySpec& study, const FeederGroupSpec& g, long customers) {
-  lf.engine.emplace(engine::Engine::compile(g.master));
+  lf.engine.emplace(compile_feeder(g.master));
   auto& e = *lf.engine;
   e.settings().max_iterations = g.max_iterations;
   e.settings().max_control_iterations = g.max_control_iterations;
@@ -808,6 +810,38 @@ std::int64_t test_hook_step(const char* name) {
   return e != nullptr && *e != '\0' ? std::atoll(e) : -1;
 }
 
+/// Ranks of `comm` on this rank's node that may run on exactly the same cores as this one (shared-memory split, then
+/// the affinity masks compared), at least 1. Ranks bound to disjoint cores (srun, mpirun --bind-to core) count 1;
+/// ranks launched with --bind-to none all see every core and count as sharing them.
+int ranks_sharing_cores(MPI_Comm comm) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof(mask), &mask) != 0) return 1;
+  std::vector<unsigned char> mine(sizeof(mask));
+  std::memcpy(mine.data(), &mask, sizeof(mask));
+  MPI_Comm node = MPI_COMM_NULL;
+  int rank = 0, n = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &n);
+  std::vector<unsigned char> all(mine.size() * static_cast<size_t>(n));
+  MPI_Allgather(mine.data(), static_cast<int>(mine.size()), MPI_UNSIGNED_CHAR, all.data(),
+                static_cast<int>(mine.size()), MPI_UNSIGNED_CHAR, node);
+  MPI_Comm_free(&node);
+  int same = 0;
+  for (int r = 0; r < n; ++r)
+    same += std::memcmp(all.data() + static_cast<size_t>(r) * mine.size(), mine.data(), mine.size()) == 0 ? 1 : 0;
+  return std::max(same, 1);
+}
+
+/// Threads per rank when neither --threads nor the study's `threads` is given: OMP_NUM_THREADS if set, else the
+/// cores this rank may use shared by the ranks that may use the same cores (mpirun --bind-to none shows every rank
+/// all cores; 2 ranks x 2 threads on 2 cores ran the taxonomy study 50x slower than 2 x 1, all spinning).
+int default_threads(int cores_available, int ranks_sharing) {
+  if (std::getenv("OMP_NUM_THREADS") != nullptr) return omp_get_max_threads();
+  return std::max(1, cores_available / std::max(ranks_sharing, 1));
+}
+
 }  // namespace
 
 RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
@@ -851,10 +885,15 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
     part = partition::partition_feeders(costs, nranks);
   }
 
-  int threads = options.threads > 0 ? options.threads : (study.threads > 0 ? study.threads : omp_get_max_threads());
-  if (threads > omp_get_num_procs() && rank == 0) {
-    std::fprintf(stderr, "gridswarm: warning: %d threads per rank on %d cores available: oversubscribed\n", threads,
-                 omp_get_num_procs());
+  const int ranks_here = ranks_sharing_cores(comm);
+  const int threads = options.threads > 0 ? options.threads
+                      : study.threads > 0 ? study.threads
+                                          : default_threads(omp_get_num_procs(), ranks_here);
+  if (threads * ranks_here > omp_get_num_procs() && rank == 0) {
+    std::fprintf(stderr,
+                 "gridswarm: warning: %d ranks sharing %d cores x %d threads each: "
+                 "oversubscribed (busy-waiting MPI ranks and OpenMP threads then slow each other down a lot)\n",
+                 ranks_here, omp_get_num_procs(), threads);
   }
 
   // ---- Build this rank's feeders and agents, most expensive first (dynamic scheduling order). ----
