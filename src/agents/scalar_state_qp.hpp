@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "agents/qp/active_set.hpp"
+#include "agents/qp/storage_dp.hpp"
 
 namespace gridswarm::agents {
 
@@ -74,6 +75,8 @@ struct QpSolution {
   int iterations = 0;          ///< Riccati solves of the active-set method plus interior-point iterations
   bool by_active_set = false;  ///< the returned plan is an active-set solution (exact KKT point), else the IPM's
   bool warm_started = false;   ///< solved by the active-set method from the caller's starting guess
+  /// Solved by the storage plans' dynamic program (qp/storage_dp.hpp), a verified KKT point (with by_active_set).
+  bool by_storage_dp = false;
   /// With by_active_set: the final active set, [t * (n_inputs + 1) + k] (qp::BoundStatus; k = n_inputs the state),
   /// the starting guess for the next solve of a similar problem. Empty otherwise.
   std::vector<signed char> active;
@@ -117,10 +120,13 @@ class ScalarStateQpSolver {
   /// The active-set method from the guess in status_, at most `max_iterations` sweeps (added to `iterations`); on
   /// success the plan (u, x, objective) is in `out`.
   bool finish_by_active_set(const ScalarStateQp& problem, int max_iterations, QpSolution& out, int& iterations);
+  /// Copy the verified plan in zas_ and its active set in status_ to `out`.
+  void accept_active_set_plan(const ScalarStateQp& problem, QpSolution& out);
 
   Options options_;
   std::vector<double> work_;  // all workspace in one block, sized on demand
   qp::ActiveSetSolver active_set_;
+  qp::StorageDp storage_dp_;
   std::vector<signed char> status_;  // active-set guess, one entry per variable
   std::vector<double> zas_;          // active-set solution
 };
