@@ -68,8 +68,10 @@ struct PlanSettings {
   bool warm_start = true;
 };
 
-/// One per thread: QP data, solver workspace, solution, scratch series. Not thread-safe.
-struct PlanWorkspace {
+/// One per thread: QP data, solver workspace, solution, scratch series. Not thread-safe. Cache-line aligned: the
+/// workspaces of a thread team sit side by side in a vector, and every solve writes the solution's scalars (status,
+/// objective, iterations), so two of them sharing a line would make the threads invalidate each other's cache.
+struct alignas(64) PlanWorkspace {
   ScalarStateQp qp;
   ScalarStateQpSolver solver;
   QpSolution solution;

@@ -304,7 +304,7 @@ bool StorageDp::verify(const ScalarStateQp& p, const double* z, signed char* sta
       const double hi = p.uhi[2 * ts + i];
       // gamma_u = grad_u - b nu_t = c + q (c + d) + b s_t
       const double gamma = p.c[2 * ts + i] + throughput + p.b[2 * ts + i] * s;
-      st[i] = is_fixed(0.0, hi) ? kLower : check(u[i], 0.0, hi, gamma);
+      st[i] = is_fixed(0.0, hi) ? static_cast<signed char>(kLower) : check(u[i], 0.0, hi, gamma);
     }
     if (st[0] == kFree && st[1] == kFree) {
       const int idle = u[0] > 0.0 ? 1 : (u[1] > 0.0 ? 0 : (p.c[2 * ts + 1] > p.c[2 * ts] ? 1 : 0));
