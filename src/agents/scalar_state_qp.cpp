@@ -42,6 +42,10 @@
 //   48-h HVAC plan (1 input)      454k instr, 11.8 it, ~70-92 us   261k instr, 9.4 it, ~48 us   Ipopt ~23 ms (~480x)
 //   48-h battery plan (2 inputs)  797k instr, 14.0 it, ~100-150 us 519k instr, 11.6 it, ~70-94 us Ipopt ~30 ms (~330x)
 //
+// Cold battery and EV plans: the storage dynamic program (qp/storage_dp.hpp), one pass verified as a KKT point, before
+// both: bench battery (2000 agents, 1 thread) 28 -> 5.5 us, EV 11 -> 3.9 us; QpTiming battery 33 -> 7-12 us (Ipopt
+// 1,900-2,500x); figures and commands in docs/agents.md.
+//
 // Active-set method first (qp/active_set.hpp), this IPM as fallback with crossover: callgrind instructions per
 // solve (--toggle-collect='gridswarm::agents::ScalarStateQpSolver::solve*'), and medians on the shared 2-core VM
 // (load 0.5-7 during the runs, so only the instruction counts are repeatable):
