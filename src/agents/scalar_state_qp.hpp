@@ -28,8 +28,8 @@
 //    error is below 3e-3 it hands its active set to the active-set method (crossover), which finishes exactly;
 //  * for storage plans (battery, EV: two inputs with the (c + d)^2 cost, no state cost) cold, a dynamic program on
 //    the marginal value of stored energy (qp/storage_dp.hpp) whose plan is accepted after a KKT check from the data
-//    (~5 us per 48-hour battery plan instead of ~28 us on the interior-point path); when the check fails (negative
-//    prices that make simultaneous charge and discharge pay) its active set starts the active-set method.
+//    (~5 us per 48-hour battery plan instead of ~28 us on the interior-point path); when the check fails its active
+//    set starts the active-set method.
 // (Structured QP libraries such as HPIPM or qpOASES were not evaluated against this; the comparison of record is
 // Ipopt.) Performance design and measured figures: scalar_state_qp.cpp; timing harness:
 // tests/agents/qp/test_qp_timing.cpp. Correctness is checked against Ipopt (tests/agents/qp/, hundreds of random

@@ -57,31 +57,114 @@ void value_at(const Point* pts, int n, double s, double& lo, double& hi) {
   lo = hi = a.e + (b.e - a.e) * (s - a.s) / (b.s - a.s);
 }
 
-/// The relation -f_t(s) - w_t of stage t: at most four points (see storage_dp.hpp).
-int stage_flow(const ScalarStateQp& p, int t, Point* pts) {
-  const double b0 = p.b[2 * t];
-  const double b1 = p.b[2 * t + 1];
-  const double cmax = is_fixed(p.ulo[2 * t], p.uhi[2 * t]) ? 0.0 : p.uhi[2 * t];
-  const double dmax = is_fixed(p.ulo[2 * t + 1], p.uhi[2 * t + 1]) ? 0.0 : p.uhi[2 * t + 1];
-  const double q = p.q[4 * t];
-  const double w = p.w[t];
-  double sc = -p.c[2 * t] / b0;
-  double sd = -p.c[2 * t + 1] / b1;
-  if (cmax > 0.0 && dmax > 0.0 && sc > sd) sc = sd = 0.5 * (sc + sd);  // simultaneous charge and discharge pays
+/// Largest number of points of a stage's flow relation: two (the one-sided limits) at each of nine candidate slopes.
+constexpr int kMaxFlowPoints = 18;
+
+struct StageData {
+  double b0, b1, kc, kd, q, w, cmax, dmax;
+};
+
+StageData stage_data(const ScalarStateQp& p, int t) {
+  StageData d{};
+  d.b0 = p.b[2 * t];
+  d.b1 = p.b[2 * t + 1];
+  d.kc = p.c[2 * t];
+  d.kd = p.c[2 * t + 1];
+  d.q = p.q[4 * t];
+  d.w = p.w[t];
+  d.cmax = is_fixed(p.ulo[2 * t], p.uhi[2 * t]) ? 0.0 : p.uhi[2 * t];
+  d.dmax = is_fixed(p.ulo[2 * t + 1], p.uhi[2 * t + 1]) ? 0.0 : p.uhi[2 * t + 1];
+  return d;
+}
+
+/// The stage's optimal powers at slope s, minimising 1/2 q (c + d)^2 + alpha c + delta d with alpha = kc + s b0,
+/// delta = kd + s b1: the input with the smaller coefficient runs first (to its limit, or to -coefficient / q), the
+/// other only once the first is at its limit (total -M / q, M its coefficient). The discrete choices (which input
+/// first, whether a coefficient pays when q = 0) are taken at `s_decide`, the amounts at s: with s_decide inside an
+/// interval between two of the stage's breakpoints and s at its end, this is the limit of the powers at that end
+/// (the powers jump where the choices flip, and s computed from "coefficient = 0" rounds to either side of it).
+void stage_powers(const StageData& d, double s, double s_decide, double& c, double& dis) {
+  const double al_d = d.kc + s_decide * d.b0;
+  const double de_d = d.kd + s_decide * d.b1;
+  const bool charge_first = al_d < de_d;
+  const double m = charge_first ? d.kc + s * d.b0 : d.kd + s * d.b1;
+  const double big = charge_first ? d.kd + s * d.b1 : d.kc + s * d.b0;
+  const double cap_m = charge_first ? d.cmax : d.dmax;
+  const double cap_big = charge_first ? d.dmax : d.cmax;
+  double um = 0.0;
+  double ubig = 0.0;
+  if (d.q > 0.0) {
+    um = std::clamp(-m / d.q, 0.0, cap_m);
+    if (um >= cap_m) ubig = std::clamp(-big / d.q - cap_m, 0.0, cap_big);
+  } else if ((charge_first ? al_d : de_d) < 0.0) {
+    um = cap_m;
+    if ((charge_first ? de_d : al_d) < 0.0) ubig = cap_big;
+  }
+  c = charge_first ? um : ubig;
+  dis = charge_first ? ubig : um;
+}
+
+/// The slopes where a stage's powers change regime, sorted and distinct (at most 9): a coefficient reaches 0,
+/// -q cmax, -q dmax or -q (cmax + dmax), or the two are equal.
+int breakpoints(const StageData& d, double* cand) {
+  int nc = 0;
+  for (double v : {0.0, -d.q * d.cmax, -d.q * d.dmax, -d.q * (d.cmax + d.dmax)}) {
+    cand[nc++] = (v - d.kc) / d.b0;
+    cand[nc++] = (v - d.kd) / d.b1;
+  }
+  cand[nc++] = (d.kd - d.kc) / (d.b0 - d.b1);
+  std::sort(cand, cand + nc);
+  return static_cast<int>(std::unique(cand, cand + nc) - cand);
+}
+
+/// Slopes inside the intervals left and right of s among the breakpoints (s itself when it is none of them).
+void decision_slopes(const double* cand, int nc, double s, double& left, double& right) {
+  left = right = s;
+  for (int k = 0; k < nc; ++k) {
+    if (cand[k] != s) continue;
+    left = k > 0 ? 0.5 * (cand[k - 1] + s) : s - 1.0;
+    right = k + 1 < nc ? 0.5 * (s + cand[k + 1]) : s + 1.0;
+  }
+}
+
+/// At most one of charge and discharge positive at any slope: s_c = -kc / b0 <= s_d = -kd / b1, or a power fixed.
+bool exclusive(const StageData& d) { return !(d.cmax > 0.0 && d.dmax > 0.0 && -d.kc / d.b0 > -d.kd / d.b1); }
+
+/// The relation -f_t(s) - w_t of stage t (f = b0 c + b1 d at the optimal powers): four points when charge and
+/// discharge never both pay (s_c = -kc / b0 <= s_d = -kd / b1, e.g. nonnegative prices or lossless storage), else
+/// the one-sided limits at every slope where the powers change regime (at most kMaxFlowPoints points).
+int stage_flow(const StageData& d, Point* pts) {
+  const double sc = -d.kc / d.b0;
+  const double sd = -d.kd / d.b1;
   int n = 0;
   auto add = [&](double s, double e) {
     if (n > 0 && pts[n - 1].s == s && pts[n - 1].e == e) return;
     pts[n++] = {s, e};
   };
-  if (cmax > 0.0) {
-    add(sc - q * cmax / b0, -b0 * cmax - w);  // charging at cmax below this slope
-    add(sc, -w);
+  if (exclusive(d)) {
+    if (d.cmax > 0.0) {
+      add(sc - d.q * d.cmax / d.b0, -d.b0 * d.cmax - d.w);  // charging at cmax below this slope
+      add(sc, -d.w);
+    }
+    if (d.dmax > 0.0) {
+      add(sd, -d.w);
+      add(sd - d.q * d.dmax / d.b1, -d.b1 * d.dmax - d.w);  // discharging at dmax above this slope
+    }
+    if (n == 0) add(0.0, -d.w);
+    return n;
   }
-  if (dmax > 0.0) {
-    add(sd, -w);
-    add(sd - q * dmax / b1, -b1 * dmax - w);  // discharging at dmax above this slope
+  // both pay between s_d and s_c: the one-sided limits at every breakpoint (linear in between)
+  double cand[9];
+  const int nc = breakpoints(d, cand);
+  for (int k = 0; k < nc; ++k) {
+    double left = 0.0, right = 0.0;
+    decision_slopes(cand, nc, cand[k], left, right);
+    for (double decide : {left, right}) {
+      double c = 0.0, dis = 0.0;
+      stage_powers(d, cand[k], decide, c, dis);
+      add(cand[k], -(d.b0 * c + d.b1 * dis) - d.w);
+    }
   }
-  if (n == 0) add(0.0, -w);
   return n;
 }
 
@@ -189,7 +272,7 @@ StorageDp::Result StorageDp::solve(const ScalarStateQp& p, double* z, signed cha
   const auto hs = static_cast<size_t>(h);
   start_.resize(hs);
   count_.resize(hs);
-  flows_.resize(4 * hs);
+  flows_.resize(kMaxFlowPoints * hs);
   flow_count_.resize(hs);
   slope_.resize(hs);
   if (clamped_.size() < 4) clamped_.resize(4);
@@ -200,8 +283,8 @@ StorageDp::Result StorageDp::solve(const ScalarStateQp& p, double* z, signed cha
   // backward: G_t = E_t - f_t - w_t (stored), E_{t-1} = clamp(G_t, lo_{t-1}, hi_{t-1})
   size_t used = 0;
   for (int t = h - 1; t >= 0; --t) {
-    Point* flow = flows_.data() + 4 * t;
-    const int nf = flow_count_[static_cast<size_t>(t)] = stage_flow(p, t, flow);
+    Point* flow = flows_.data() + kMaxFlowPoints * t;
+    const int nf = flow_count_[static_cast<size_t>(t)] = stage_flow(stage_data(p, t), flow);
     const size_t need = used + 2 * static_cast<size_t>(nr + nf);
     if (curves_.size() < need) curves_.resize(std::max(need, 2 * curves_.size()));
     Point* g = curves_.data() + used;
@@ -242,7 +325,7 @@ void StorageDp::forward(const ScalarStateQp& p, double* z) {
       ehi = s < 0.0 ? p.xlo[t] : p.xhi[t];
     }
     double flo = 0.0, fhi = 0.0;  // of -f - w
-    value_at(flows_.data() + 4 * t, flow_count_[ts], s, flo, fhi);
+    value_at(flows_.data() + kMaxFlowPoints * t, flow_count_[ts], s, flo, fhi);
     // xs = E + F: prefer F at an end of its interval (an input at a bound), else E at an end of its own
     const double e_lo = std::max(elo, xs - fhi);
     const double e_hi = std::min(ehi, xs - flo);
@@ -254,14 +337,47 @@ void StorageDp::forward(const ScalarStateQp& p, double* z) {
     } else if (xs - flo <= ehi) {
       e = xs - flo;
     }
-    // powers from the flow (one of them positive), at a bound when within the tolerance, and E from the dynamics
-    const double f = e - xs - p.w[t];
+    // the powers at s; on a vertical piece of the flow (a jump between the one-sided limits) the mix of the two
+    // limits that gives the chosen flow (a convex combination of optimal powers is optimal); then at a bound when
+    // within the tolerance, and E from the dynamics
+    const StageData d = stage_data(p, t);
+    const double f = e - xs - d.w;
     double u[2] = {0.0, 0.0};
-    const int i = f > 0.0 ? 0 : 1;
-    const double hi = p.uhi[2 * t + i];
-    u[i] = std::clamp(f / p.b[2 * t + i], 0.0, hi);
-    if (u[i] <= tol_p(0.0)) u[i] = 0.0;
-    if (u[i] >= hi - tol_p(hi)) u[i] = hi;
+    if (exclusive(d)) {
+      // one of them positive: the flow sets it
+      const int i = f > 0.0 ? 0 : 1;
+      u[i] = f / (i == 0 ? d.b0 : d.b1);
+    } else {
+      double ur[2] = {0.0, 0.0};
+      double cand[9];
+      double left = 0.0, right = 0.0;
+      decision_slopes(cand, breakpoints(d, cand), s, left, right);
+      stage_powers(d, s, left, u[0], u[1]);
+      stage_powers(d, s, right, ur[0], ur[1]);
+      const double f_left = d.b0 * u[0] + d.b1 * u[1];
+      const double f_right = d.b0 * ur[0] + d.b1 * ur[1];
+      if (f_left != f_right) {
+        const double theta = std::clamp((f - f_left) / (f_right - f_left), 0.0, 1.0);
+        for (int i = 0; i < 2; ++i) u[i] += theta * (ur[i] - u[i]);
+      } else {
+        // the power strictly inside its box (at most one: the other is at a limit) meets the chosen flow exactly,
+        // as on exclusive stages (s is only as exact as the polyline's crossing)
+        const double cap[2] = {d.cmax, d.dmax};
+        const double b[2] = {d.b0, d.b1};
+        for (int i = 0; i < 2; ++i) {
+          if (u[i] > 0.0 && u[i] < cap[i]) {
+            u[i] = (f - b[1 - i] * u[1 - i]) / b[i];
+            break;
+          }
+        }
+      }
+    }
+    for (int i = 0; i < 2; ++i) {
+      const double hi = p.uhi[2 * t + i];
+      u[i] = std::clamp(u[i], 0.0, hi);
+      if (u[i] <= tol_p(0.0)) u[i] = 0.0;
+      if (u[i] >= hi - tol_p(hi)) u[i] = hi;
+    }
     x += p.b[2 * t] * u[0] + p.b[2 * t + 1] * u[1] + p.w[t];
     z[3 * t] = u[0];
     z[3 * t + 1] = u[1];

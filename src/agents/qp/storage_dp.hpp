@@ -17,9 +17,11 @@
 // a zero multiplier), splits E_{t-1} into E_t and f_t, and so produces a primal plan (c, d, E) and the dynamics
 // multipliers nu_t = -s_t. The plan is accepted only after checking the KKT conditions of the QP from the data: bounds
 // to 1e-10 relative, bound multipliers gamma_u = grad_u - b nu_t, gamma_x = nu_t - nu_{t+1} (nu_H = 0) of the right
-// sign to 1e-10 (the active-set method's tolerances). The closed form assumes at most one of c, d positive; when prices
-// are negative enough for simultaneous charge and discharge to pay (s_c > s_d) it takes the midpoint and the check
-// fails, and the plan's active set is then a starting guess for the active-set method.
+// sign to 1e-10 (the active-set method's tolerances). Where prices are negative enough for simultaneous charge and
+// discharge to pay (s_c > s_d: both coefficients negative between them) the stage's powers follow the general rule
+// (the cheaper input first, the other once the first is at its limit) and f_t(s) is built from its one-sided limits
+// at up to nine breakpoints. When the check fails all the same (rounding on a degenerate plan), the plan's active set
+// is a starting guess for the active-set method.
 //
 // Cost: O(H n), n the polyline size (the thresholds of the stages the device can reach within one charge or
 // discharge, ~10 in the populations; O(H) at worst); workspace owned by the instance, no allocation once grown;
