@@ -157,11 +157,14 @@ void add(PlanCounts& total, const PlanCounts& n) {
 
 }  // namespace
 
-PlanWorkspace::PlanWorkspace()
-    : series_a(kPlanHorizon, 0.0),
-      series_b(kPlanHorizon, 0.0),
-      series_c(kPlanHorizon, 0.0),
-      guess(static_cast<std::size_t>(kPlanHorizon) * kActiveSetVarsPerStage, 0) {}
+PlanWorkspace::PlanWorkspace() = default;
+
+void PlanWorkspace::allocate() {
+  series_a.assign(kPlanHorizon, 0.0);
+  series_b.assign(kPlanHorizon, 0.0);
+  series_c.assign(kPlanHorizon, 0.0);
+  guess.assign(static_cast<std::size_t>(kPlanHorizon) * kActiveSetVarsPerStage, 0);
+}
 
 std::size_t bid_offset(const FeederAgents& f, AgentType type) {
   std::size_t off = 0;
@@ -261,6 +264,7 @@ double pv_output_kw(FeederAgents& f, std::size_t begin, std::size_t end, const I
 
 PlanCounts replan_one(FeederAgents& f, AgentType type, std::size_t i, const PlanForecast& fc,
                       const PlanSettings& settings, PlanWorkspace& ws) {
+  if (ws.guess.empty()) ws.allocate();  // by the thread that uses it (see PlanWorkspace)
   switch (type) {
     case AgentType::hvac:
       return plan_hvac(f.hvac, i, fc, settings, ws);

@@ -42,6 +42,10 @@
 //   48-h HVAC plan (1 input)      454k instr, 11.8 it, ~70-92 us   261k instr, 9.4 it, ~48 us   Ipopt ~23 ms (~480x)
 //   48-h battery plan (2 inputs)  797k instr, 14.0 it, ~100-150 us 519k instr, 11.6 it, ~70-94 us Ipopt ~30 ms (~330x)
 //
+// Cold battery and EV plans: the storage dynamic program (qp/storage_dp.hpp), one pass verified as a KKT point, before
+// both: bench battery (2000 agents, 1 thread) 28 -> 5.5 us, EV 11 -> 3.9 us; QpTiming battery 33 -> 7-12 us (Ipopt
+// 1,900-2,500x); figures and commands in docs/agents.md.
+//
 // Active-set method first (qp/active_set.hpp), this IPM as fallback with crossover: callgrind instructions per
 // solve (--toggle-collect='gridswarm::agents::ScalarStateQpSolver::solve*'), and medians on the shared 2-core VM
 // (load 0.5-7 during the runs, so only the instruction counts are repeatable):
@@ -116,6 +120,9 @@ constexpr double blowup = 1e15;
 /// Active-set sweeps from the cold guess: the cycle's HVAC and water heater plans take 2-6 (rarely up to ~18);
 /// cycling gives up here.
 constexpr int cold_active_set_iterations = 20;
+/// Active-set sweeps from the active set of a storage plan's dynamic program that failed its KKT check
+/// (qp/storage_dp.hpp).
+constexpr int storage_active_set_iterations = 10;
 /// Crossover from the interior-point iterate to the active-set method once the scaled KKT error is below this, with
 /// a few iterations per attempt (the guess is then nearly right; a wrong one costs less than one IPM iteration).
 constexpr double crossover_merit = 3e-3;
@@ -876,11 +883,15 @@ bool ScalarStateQpSolver::finish_by_active_set(const ScalarStateQp& problem, int
   const bool ok = active_set_.solve(problem, status_.data(), max_iterations, zas_.data(), it);
   iterations += it;
   if (!ok) return false;
+  accept_active_set_plan(problem, out);
+  return true;
+}
+
+void ScalarStateQpSolver::accept_active_set_plan(const ScalarStateQp& problem, QpSolution& out) {
   extract(problem, zas_.data(), out);
   out.by_active_set = true;
   out.active.assign(status_.begin(), status_.begin() + static_cast<std::ptrdiff_t>(problem.horizon) *
                                                            static_cast<std::ptrdiff_t>(problem.n_inputs + 1));
-  return true;
 }
 
 QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& out, const signed char* start) {
@@ -895,6 +906,7 @@ QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& ou
   out.objective = 0.0;
   out.by_active_set = false;
   out.warm_started = false;
+  out.by_storage_dp = false;
   out.active.clear();
   if (!data_finite(problem)) return out.status = QpStatus::numerical_failure;
   if (!reachable(problem)) return out.status = QpStatus::infeasible;
@@ -912,6 +924,20 @@ QpStatus ScalarStateQpSolver::solve(const ScalarStateQp& problem, QpSolution& ou
     }
     if (finish_by_active_set(problem, options_.warm_iterations, out, out.iterations)) {
       out.warm_started = true;
+      return out.status = QpStatus::optimal;
+    }
+  }
+  if (options_.active_set) {
+    // storage plans: the dynamic program's verified KKT point, else its active set as the starting guess
+    const qp::StorageDp::Result dp = storage_dp_.solve(problem, zas_.data(), status_.data());
+    if (dp == qp::StorageDp::Result::solved) {
+      accept_active_set_plan(problem, out);
+      out.by_storage_dp = true;
+      out.iterations += 1;  // one pass of the dynamic program
+      return out.status = QpStatus::optimal;
+    }
+    if (dp == qp::StorageDp::Result::guess &&
+        finish_by_active_set(problem, storage_active_set_iterations, out, out.iterations)) {
       return out.status = QpStatus::optimal;
     }
   }

@@ -1,6 +1,7 @@
 #include "app/bench_agents.hpp"
 
 #include <omp.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +25,13 @@ constexpr double kUnresponsiveKwPerCustomer = 1.5;
 constexpr double kCapacityKwPerCustomer = 3.0;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// CPU time of the calling thread, s.
+double thread_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 agents::PopulationSpec bench_spec(const AgentBenchOptions& o) {
   agents::PopulationSpec s;
@@ -52,6 +60,7 @@ struct Dso {
 
 struct PlanRound {
   double rate = 0.0;
+  double cpu_s = 0.0;  ///< CPU time of the threads inside the plan loop (not waiting at its end), summed
   long fallbacks = 0, iterations = 0, warm = 0;
 };
 
@@ -76,27 +85,35 @@ PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<do
   const agents::PlanForecast fc{kStartS, price, t_out, ghi};
   agents::PlanSettings settings;
   settings.warm_start = warm;
-  std::vector<agents::PlanWorkspace> ws(static_cast<std::size_t>(threads));
+  std::vector<agents::PlanWorkspace> ws(static_cast<std::size_t>(threads));  // cache-line aligned (cycle.hpp)
   std::vector<agents::PlanCounts> counts(static_cast<std::size_t>(threads));
+  double cpu_s = 0.0;
   const auto t0 = Clock::now();
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) reduction(+ : cpu_s)
   {
     const auto me = static_cast<std::size_t>(omp_get_thread_num());
-#pragma omp for schedule(dynamic, 1)
+    const double cpu0 = thread_cpu_s();
+    // counted in a local and stored once: counts[0] and counts[1] share a cache line, and a store per plan (every
+    // ~2.5 us) from both threads kept that line moving between the cores
+    agents::PlanCounts mine;
+#pragma omp for schedule(dynamic, 1) nowait
     for (long k = 0; k < static_cast<long>(items.size()); ++k) {
       const Item& it = items[static_cast<std::size_t>(k)];
       for (std::size_t i = it.begin; i < it.end; ++i) {
         const auto s = Clock::now();
         const agents::PlanCounts n = agents::replan_one(dsos[it.dso].agents, type, i, fc, settings, ws[me]);
         plan_us[it.slot + i - it.begin] = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
-        counts[me].fallback += n.fallback;
-        counts[me].iterations += n.iterations;
-        counts[me].warm += n.warm;
+        mine.fallback += n.fallback;
+        mine.iterations += n.iterations;
+        mine.warm += n.warm;
       }
     }
+    cpu_s += thread_cpu_s() - cpu0;
+    counts[me] = mine;
   }
   PlanRound r;
   r.rate = static_cast<double>(slot) / seconds_since(t0);
+  r.cpu_s = cpu_s;
   for (const auto& c : counts) {
     r.fallbacks += c.fallback;
     r.iterations += c.iterations;
@@ -186,18 +203,22 @@ AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
   }
 
   std::vector<double> plan_us(static_cast<std::size_t>(o.count)), plan_us_all, plan_us_cold;
-  std::vector<double> rate_k, rate_1, cold_k, cold_1, cycle_k, cycle_1;
+  std::vector<double> rate_k, rate_1, cold_k, cold_1, cycle_k, cycle_1, cpu_ratio, cpu_ratio_cold;
   PlanRound last, last_cold;
   for (int r = 0; r < o.repeat; ++r) {
     last = run_plans(dsos, o.type, price, t_out, ghi, o.threads, true, plan_us);
     rate_k.push_back(last.rate);
     plan_us_all.insert(plan_us_all.end(), plan_us.begin(), plan_us.end());
-    rate_1.push_back(o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, true, plan_us).rate : last.rate);
+    const PlanRound one = o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, true, plan_us) : last;
+    rate_1.push_back(one.rate);
+    cpu_ratio.push_back(one.cpu_s / last.cpu_s);
     last_cold = run_plans(dsos, o.type, price, t_out, ghi, o.threads, false, plan_us);
     cold_k.push_back(last_cold.rate);
     plan_us_cold.insert(plan_us_cold.end(), plan_us.begin(), plan_us.end());
-    cold_1.push_back(o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, false, plan_us).rate
-                                   : last_cold.rate);
+    const PlanRound one_cold =
+        o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, false, plan_us) : last_cold;
+    cold_1.push_back(one_cold.rate);
+    cpu_ratio_cold.push_back(one_cold.cpu_s / last_cold.cpu_s);
     cycle_k.push_back(run_cycles(dsos, o.cycles, o.threads, rep.mean_clearing_price_usd_per_mwh));
     double ignored = 0.0;
     cycle_1.push_back(o.threads > 1 ? run_cycles(dsos, o.cycles, 1, ignored) : cycle_k.back());
@@ -209,6 +230,10 @@ AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
   rep.cycle_agents_per_s = median(cycle_k);
   rep.cycle_agents_per_s_1thread = median(cycle_1);
   rep.efficiency = rep.plans_per_s / (o.threads * rep.plans_per_s_1thread);
+  rep.efficiency_best =
+      *std::max_element(rate_k.begin(), rate_k.end()) / (o.threads * *std::max_element(rate_1.begin(), rate_1.end()));
+  rep.cpu_efficiency = median(cpu_ratio);
+  rep.cpu_efficiency_cold = median(cpu_ratio_cold);
   rep.plan_us_median_cold = median(plan_us_cold);
   rep.plan_us_p90_cold = percentile(plan_us_cold, 0.9);
   rep.plans_per_s_cold = median(cold_k);
@@ -252,6 +277,9 @@ nlohmann::json to_json(const AgentBenchReport& r) {
   j["cycle_agents_per_s"] = r.cycle_agents_per_s;
   j["cycle_agents_per_s_1thread"] = r.cycle_agents_per_s_1thread;
   j["efficiency"] = r.efficiency;
+  j["efficiency_best"] = r.efficiency_best;
+  j["cpu_efficiency"] = r.cpu_efficiency;
+  j["cpu_efficiency_cold"] = r.cpu_efficiency_cold;
   j["cycle_efficiency"] = r.cycle_efficiency;
   j["bytes_per_agent"] = r.bytes_per_agent;
   j["cycle_bytes_per_agent"] = r.cycle_bytes_per_agent;

@@ -12,7 +12,8 @@
 // intervals, each a parallel loop over the DSOs (dynamic, one DSO per iteration: bid, clear, dispatch, state update,
 // serial inside a DSO). Each phase runs with `threads` threads and with 1 thread, alternating, `repeat` rounds, from
 // the same saved agent state; rates are medians over rounds. efficiency = rate(K) / (K rate(1)) for the plans;
-// cycle_efficiency likewise for the cycles.
+// cycle_efficiency likewise for the cycles; efficiency_best from the best rounds, cpu_efficiency from the threads' CPU
+// time (see AgentBenchReport).
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,13 @@ struct AgentBenchReport {
   double plans_per_s = 0.0, plans_per_s_1thread = 0.0;
   double cycle_agents_per_s = 0.0, cycle_agents_per_s_1thread = 0.0;
   double efficiency = 0.0, cycle_efficiency = 0.0;
+  /// best plan rate at K threads over K x the best at 1 thread (rounds slowed by other processes on a shared machine
+  /// drop out; an estimate of the quiet machine's efficiency, to be read with the median)
+  double efficiency_best = 0.0;
+  /// CPU time of the plan loop at 1 thread over that at K threads (summed over threads, waits at the loop's end
+  /// excluded), median over rounds: what the threads cost each other (shared cache lines, memory), whether or not
+  /// another process holds a core; 1 = none
+  double cpu_efficiency = 0.0, cpu_efficiency_cold = 0.0;
   std::size_t bytes_per_agent = 0;        ///< structure-of-arrays row of the type
   std::size_t cycle_bytes_per_agent = 0;  ///< bid, market curve and dispatch buffers of the cycle
   long plan_fallbacks = 0;

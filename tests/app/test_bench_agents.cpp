@@ -1,6 +1,7 @@
 // `gridswarm bench agents` end to end (JSON keys, no timing assertions) and the DSO cycle: the clearing balances.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,10 +31,14 @@ TEST(BenchAgents, JsonHasTheKeys) {
                                         code);
     ASSERT_EQ(code, 0) << out;
     const auto j = nlohmann::json::parse(out);
-    for (const char* key : {"type", "count", "threads", "plan_us_median", "plans_per_s", "cycle_agents_per_s",
-                            "efficiency", "bytes_per_agent"}) {
+    for (const char* key :
+         {"type", "count", "threads", "plan_us_median", "plans_per_s", "cycle_agents_per_s", "efficiency",
+          "efficiency_best", "cpu_efficiency", "cpu_efficiency_cold", "bytes_per_agent"}) {
       EXPECT_TRUE(j.contains(key)) << key;
     }
+    // CPU time of the same plans at 1 and 2 threads: a positive, finite ratio
+    EXPECT_GT(j["cpu_efficiency"].get<double>(), 0.0) << type;
+    EXPECT_TRUE(std::isfinite(j["cpu_efficiency"].get<double>())) << type;
     EXPECT_EQ(j["type"], type);
     EXPECT_EQ(j["count"], 40);
     EXPECT_EQ(j["threads"], 2);

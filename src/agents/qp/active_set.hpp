@@ -58,7 +58,8 @@ class ActiveSetSolver {
 
 /// Starting guess without an iterate: every variable free. Returns false when the cold start is not worth trying:
 /// two free inputs on a singular Q_t (LP-like stages such as a battery's charge and discharge with a rank-one
-/// (c + d)^2 term), where the active-set iteration wanders; the interior-point method and its crossover do better.
+/// (c + d)^2 term), where the active-set iteration wanders; storage plans start from qp/storage_dp.hpp instead, other
+/// problems on the interior-point method and its crossover.
 bool cold_guess(const ScalarStateQp& p, signed char* status);
 
 }  // namespace gridswarm::agents::qp
