@@ -166,6 +166,12 @@ struct Engine::Impl {
   Assembly assembly;  // Y pattern, element slots and values
   KluSolver klu;
   std::vector<int> vsource_elem, line_elem, transformer_elem, capacitor_elem, reactor_elem;
+  /// After building only regulated transformers keep their definitions (circuit.transformers, compacted; RegElem
+  /// indexes it). Per original transformer: its compact index or -1, and the taps of the others, which no control
+  /// moves, kept flat for checkpoints (tr_fixed_taps[tr_tap_offset[t] .. tr_tap_offset[t + 1])).
+  std::vector<int> tr_compact;
+  std::vector<int> tr_tap_offset;
+  std::vector<double> tr_fixed_taps;
   std::vector<std::vector<cplx>> vsource_volts;
   std::vector<std::vector<cplx>> vsource_volts_nominal;  ///< as defined; vsource_volts = this x source_factor
   double source_factor = 1.0;                            ///< set_source_voltage_factor
@@ -226,6 +232,7 @@ struct Engine::Impl {
                                   const std::string& label);
   void compute_source_injection();
   void release_build_data();
+  void compact_transformers();
 
   // Solving
   void refactor_if_needed();
@@ -289,7 +296,31 @@ void Engine::Impl::release_build_data() {
   free_vector(circuit.loads);
   free_vector(circuit.reactors);
   free_vector(circuit.actions);
+  compact_transformers();
   assembly.shrink_to_fit();
+}
+
+void Engine::Impl::compact_transformers() {
+  // 1,190 transformer definitions are ~0.7 MB of an IEEE 8500 instance; 12 of them are regulated.
+  const size_t n = circuit.transformers.size();
+  std::vector<char> regulated(n, 0);
+  for (const auto& r : regs) regulated[static_cast<size_t>(r.transformer)] = 1;
+  tr_compact.assign(n, -1);
+  tr_tap_offset.assign(n + 1, 0);
+  std::vector<dss::TransformerDef> kept;
+  for (size_t t = 0; t < n; ++t) {
+    auto& tr = circuit.transformers[t];
+    if (regulated[t]) {
+      tr_compact[t] = static_cast<int>(kept.size());
+      kept.push_back(std::move(tr));
+    } else {
+      for (const auto& w : tr.windings) tr_fixed_taps.push_back(w.tap_pu);
+    }
+    tr_tap_offset[t + 1] = static_cast<int>(tr_fixed_taps.size());
+  }
+  tr_fixed_taps.shrink_to_fit();
+  for (auto& r : regs) r.transformer = tr_compact[static_cast<size_t>(r.transformer)];
+  circuit.transformers = std::move(kept);
 }
 
 std::vector<int> Engine::Impl::terminal_nodes(const std::string& spec, int nconds, int nphases, const SourceLoc& loc,
@@ -1220,7 +1251,7 @@ std::vector<std::uint8_t> Engine::export_state() const {
   // Shape of the model, checked on import.
   w.put(static_cast<std::int64_t>(im.v.size()));
   w.put(static_cast<std::int64_t>(im.loads.size()));
-  w.put(static_cast<std::int64_t>(im.circuit.transformers.size()));
+  w.put(static_cast<std::int64_t>(im.tr_compact.size()));
   w.put(static_cast<std::int64_t>(im.circuit.capacitors.size()));
   w.put(static_cast<std::int64_t>(im.regs.size()));
   w.put(static_cast<std::int64_t>(im.capctrls.size()));
@@ -1239,9 +1270,14 @@ std::vector<std::uint8_t> Engine::export_state() const {
     w.put(ld.extra_p_w);
     w.put(ld.extra_q_var);
   }
-  for (const auto& tr : im.circuit.transformers) {
+  for (size_t t = 0; t < im.tr_compact.size(); ++t) {
     std::vector<double> taps;
-    for (const auto& wd : tr.windings) taps.push_back(wd.tap_pu);
+    if (im.tr_compact[t] >= 0) {
+      for (const auto& wd : im.circuit.transformers[static_cast<size_t>(im.tr_compact[t])].windings)
+        taps.push_back(wd.tap_pu);
+    } else {
+      taps.assign(im.tr_fixed_taps.begin() + im.tr_tap_offset[t], im.tr_fixed_taps.begin() + im.tr_tap_offset[t + 1]);
+    }
     w.put_vector(taps);
   }
   for (size_t c = 0; c < im.circuit.capacitors.size(); ++c) {
@@ -1295,7 +1331,7 @@ void Engine::import_state(std::span<const std::uint8_t> state) {
   r.expect(r.get<std::uint32_t>(), kEngineStateTag, "record tag/version");
   r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.v.size()), "nodes");
   r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.loads.size()), "loads");
-  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.circuit.transformers.size()), "transformers");
+  r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.tr_compact.size()), "transformers");
   r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.circuit.capacitors.size()), "capacitors");
   r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.regs.size()), "regulators");
   r.expect(r.get<std::int64_t>(), static_cast<std::int64_t>(im.capctrls.size()), "capacitor controls");
@@ -1313,9 +1349,21 @@ void Engine::import_state(std::span<const std::uint8_t> state) {
     ld.extra_p_w = r.get<double>();
     ld.extra_q_var = r.get<double>();
   }
-  for (auto& tr : im.circuit.transformers) {
-    const auto taps = r.get_vector<double>(static_cast<std::int64_t>(tr.windings.size()));
-    for (size_t k = 0; k < taps.size(); ++k) tr.windings[k].tap_pu = taps[k];
+  for (size_t t = 0; t < im.tr_compact.size(); ++t) {
+    if (im.tr_compact[t] >= 0) {
+      auto& tr = im.circuit.transformers[static_cast<size_t>(im.tr_compact[t])];
+      const auto taps = r.get_vector<double>(static_cast<std::int64_t>(tr.windings.size()));
+      for (size_t k = 0; k < taps.size(); ++k) tr.windings[k].tap_pu = taps[k];
+    } else {
+      // No control moves these taps: the record must hold the values this feeder was built with.
+      const auto first = im.tr_fixed_taps.begin() + im.tr_tap_offset[t];
+      const auto count = static_cast<std::int64_t>(im.tr_tap_offset[t + 1] - im.tr_tap_offset[t]);
+      const auto taps = r.get_vector<double>(count);
+      if (!std::equal(taps.begin(), taps.end(), first)) {
+        throw Error(r.what() + ": the taps of unregulated transformer " + std::to_string(t) +
+                    " differ from this feeder's (the record belongs to another model)");
+      }
+    }
   }
   for (size_t c = 0; c < im.circuit.capacitors.size(); ++c) {
     auto& cap = im.circuit.capacitors[c];
