@@ -298,6 +298,7 @@ void Engine::Impl::release_build_data() {
   free_vector(circuit.actions);
   compact_transformers();
   assembly.shrink_to_fit();
+  topo.release_index();
 }
 
 void Engine::Impl::compact_transformers() {

@@ -37,6 +37,7 @@ std::vector<int> conductor_nodes(const BusSpec& spec, int nconds, int nphases) {
 }
 
 std::vector<int> Topology::connect(const BusSpec& spec, const std::vector<int>& node_numbers) {
+  if (index_released_) throw std::logic_error("Topology::connect after release_index");
   int b = find_bus(spec.bus);
   if (b < 0) {
     b = static_cast<int>(buses_.size());
@@ -66,8 +67,18 @@ std::vector<int> Topology::connect(const BusSpec& spec, const std::vector<int>& 
 }
 
 int Topology::find_bus(const std::string& name) const {
+  if (index_released_) {
+    for (size_t b = 0; b < buses_.size(); ++b)
+      if (buses_[b].name == name) return static_cast<int>(b);
+    return -1;
+  }
   const auto it = bus_index_.find(name);
   return it == bus_index_.end() ? -1 : it->second;
+}
+
+void Topology::release_index() {
+  std::unordered_map<std::string, int>().swap(bus_index_);
+  index_released_ = true;
 }
 
 }  // namespace gridswarm::engine
