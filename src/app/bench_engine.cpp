@@ -30,6 +30,7 @@ double elapsed_us(clock_type::time_point t0, clock_type::time_point t1) {
 /// One instance's share of a run: its step times and counters, written by its own thread only.
 struct alignas(64) InstanceRun {  // own cache line: the counters are written every step by one thread
   std::vector<double> step_us;
+  std::vector<char> step_refactored;
   long converged = 0;
   long iterations = 0;
   long control_iterations = 0;
@@ -43,6 +44,7 @@ void step_instance(engine::Engine& eng, const std::vector<double>& mults, int st
     const auto t0 = clock_type::now();
     const auto res = eng.solve_step(mult);
     run.step_us.push_back(elapsed_us(t0, clock_type::now()));
+    run.step_refactored.push_back(res.refactorizations > 0 ? 1 : 0);
     run.converged += res.converged ? 1 : 0;
     run.iterations += res.iterations;
     run.control_iterations += res.control_iterations;
@@ -129,6 +131,8 @@ PhaseRun run_phase(const BenchOptions& opt, const std::vector<double>& mults, in
   out.phase.wall_s = elapsed_us(start, stop) * 1e-6;
   for (auto& r : runs) {
     out.phase.step_us.insert(out.phase.step_us.end(), r.step_us.begin(), r.step_us.end());
+    out.phase.step_refactored.insert(out.phase.step_refactored.end(), r.step_refactored.begin(),
+                                     r.step_refactored.end());
     out.phase.converged_steps += r.converged;
     out.phase.iterations += r.iterations;
     out.phase.control_iterations += r.control_iterations;
@@ -160,6 +164,7 @@ static void append_phase(BenchPhase& into, const BenchPhase& round) {
   into.threads = round.threads;
   into.steps = round.steps;
   into.step_us.insert(into.step_us.end(), round.step_us.begin(), round.step_us.end());
+  into.step_refactored.insert(into.step_refactored.end(), round.step_refactored.begin(), round.step_refactored.end());
   into.wall_s += round.wall_s;
   into.converged_steps += round.converged_steps;
   into.iterations += round.iterations;
@@ -275,6 +280,26 @@ nlohmann::json to_json(const BenchReport& rep) {
   const double parallel_median = percentile(p.step_us, 0.5);
   j["efficiency_step_median"] = parallel_median > 0.0 ? single_median / parallel_median : 0.0;
   j["single_thread_step_us_median"] = single_median;
+  // The same split by steps that refactorised Y and steps that did not: which kind of step loses speed when
+  // instances run side by side (refactorisations stream the whole factor and are the most memory-bound part).
+  const auto split = [](const BenchPhase& ph, bool refactored) {
+    std::vector<double> v;
+    for (size_t k = 0; k < ph.step_us.size() && k < ph.step_refactored.size(); ++k)
+      if ((ph.step_refactored[k] != 0) == refactored) v.push_back(ph.step_us[k]);
+    return v;
+  };
+  for (const bool refactored : {true, false}) {
+    const std::string key = refactored ? "refactoring" : "other";
+    const auto par = split(p, refactored), one = split(rep.single, refactored);
+    double par_sum = 0.0, one_sum = 0.0;
+    for (const double x : par) par_sum += x;
+    for (const double x : one) one_sum += x;
+    j["steps_" + key] = par.size();
+    j["step_us_median_" + key] = par.empty() ? 0.0 : percentile(par, 0.5);
+    j["single_thread_step_us_median_" + key] = one.empty() ? 0.0 : percentile(one, 0.5);
+    j["step_us_total_" + key] = par_sum;
+    j["single_thread_step_us_total_" + key] = one_sum;
+  }
   j["rss_kb_per_instance"] = rep.rss_kb_per_instance;
   j["rss_kb_per_extra_instance"] = rep.rss_kb_per_extra_instance;
   j["engine_kb"] = rep.engine_kb;

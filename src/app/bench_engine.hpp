@@ -28,9 +28,10 @@ struct BenchOptions {
 /// Result of one run of `threads` instances.
 struct BenchPhase {
   int threads = 0;
-  int steps = 0;                ///< per instance
-  std::vector<double> step_us;  ///< every step of every instance, microseconds
-  double wall_s = 0.0;          ///< from the barrier after compiling to the last instance's last step
+  int steps = 0;                      ///< per instance
+  std::vector<double> step_us;        ///< every step of every instance, microseconds
+  std::vector<char> step_refactored;  ///< per entry of step_us: the step refactorised Y at least once
+  double wall_s = 0.0;                ///< from the barrier after compiling to the last instance's last step
   long converged_steps = 0;
   long iterations = 0;          ///< summed over all steps of all instances
   long control_iterations = 0;  ///< summed over all steps of all instances
