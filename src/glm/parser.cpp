@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -35,6 +37,7 @@ struct Token {
 };
 
 constexpr int kMaxIncludeDepth = 32;
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
 
 /// Text to tokens, running the `#` directives (set/define/include/ifdef) on the way.
 class Lexer {
@@ -85,6 +88,8 @@ class Lexer {
       const auto it = model_.globals.find(name);
       if (it == model_.globals.end()) throw ParseError(where(loc, "") + "undefined macro ${" + name + "}");
       out += line.substr(pos, b - pos) + it->second;
+      // A macro that doubles itself on each #define grows exponentially: stop at 1 MB, far beyond any real line.
+      if (out.size() > kMaxLineBytes) throw ParseError(where(loc, "") + "${" + name + "} expands beyond 1 MB");
       pos = e + 1;
     }
     return out + line.substr(pos);
@@ -260,7 +265,11 @@ class Parser {
       if (t.kind == Token::Kind::semicolon) {
         ++pos_;
       } else if (t.kind == Token::Kind::note) {
-        obj.downstream_kva = std::stod(t.text);
+        // A comment never makes the file invalid: an annotation whose number does not parse (".", "1e999") is
+        // ignored, as GridLAB-D ignores every comment.
+        char* end = nullptr;
+        const double kva = std::strtod(t.text.c_str(), &end);
+        if (end == t.text.c_str() + t.text.size() && std::isfinite(kva)) obj.downstream_kva = kva;
         ++pos_;
       } else if (t.kind == Token::Kind::word && lower(t.text) == "object") {
         children.push_back(model_.objects.size());
@@ -340,6 +349,7 @@ class Parser {
 
 Model parse_text(const std::string& text, const std::string& file, const std::filesystem::path& base_dir) {
   Model model;
+  model.file = file;
   Lexer lexer(model);
   lexer.run(text, file, base_dir, 0);
   Parser(std::move(lexer.tokens), model).run();
