@@ -199,7 +199,11 @@ class Converter {
       return *def;
     }
     try {
-      return convert(parse_quantity(p->value), unit);
+      const auto v = convert(parse_quantity(p->value), unit);
+      // "1e308 MVA" overflows once scaled to the property's unit.
+      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
+        fail(o, *p, key + ": '" + p->value + "' is out of range");
+      return v;
     } catch (const std::invalid_argument& e) {
       fail(o, *p, key + ": " + e.what());
     }
@@ -241,16 +245,38 @@ class Converter {
     return v;
   }
 
-  /// A line's length: positive (a zero or negative length gives OpenDSS a zero or negative impedance).
+  /// A line's length: positive and not denormal (a zero, negative or 1e-320 ft length gives OpenDSS a zero, negative
+  /// or singular impedance).
   double length_ft(const Object& o) const {
     const double v = val(o, "length", "ft");
-    if (!(v > 0.0 && v <= 1e7)) fail(o, *o.find("length"), "length: " + num(v) + " ft is not in (0, 1e7]");
+    if (!(v >= 1e-6 && v <= 1e7)) fail(o, *o.find("length"), "length: " + num(v) + " ft is not in [1e-6, 1e7]");
     return v;
   }
 
   /// A power factor (GridLAB-D *_pf, negative = leading): |pf| <= 1, default 1 (a larger one has no reactive
   /// power to give: sqrt(1/pf^2 - 1) is NaN).
   double pf(const Object& o, const std::string& key) const { return ranged(o, key, "pu", -1.0, 1.0, 1.0); }
+
+  /// A line code computed from conductor data (a GMR of 1e-310 ft gives -inf through the logarithm).
+  void check_finite(const Object& line, const Object& cfg, const ZMatrix& z) const {
+    for (const auto& e : z.z) {
+      if (!std::isfinite(e.real()) || !std::isfinite(e.imag())) {
+        fail(line, "configuration " + cfg.name +
+                       ": impedance matrix is not finite (a conductor GMR, resistance or "
+                       "distance too small or too large)");
+      }
+    }
+  }
+
+  /// OpenDSS %noloadloss / %imag = 100 / shunt (pu); a shunt of 1e-320 pu would give inf.
+  double shunt_percent(const Object& cfg, const std::string& key, double shunt_pu) const {
+    const double v = 100.0 / shunt_pu;
+    if (!(v <= 1e6)) {
+      const Property& p = *cfg.find(key);
+      fail(cfg, p, key + ": '" + p.value + "' is too small (shunt current above 1e6 %)");
+    }
+    return v;
+  }
 
   /// A count (taps, strands): a whole number in [lo, hi]; a cast of 1e30 or -1 to int would be undefined or absurd.
   int whole(const Object& o, const std::string& key, int lo, int hi, int def) const {
@@ -527,6 +553,7 @@ std::string Converter::linecode(const Object& line, const Object& cfg, const Pha
     z = underground_matrix(line, cfg, ph);
   }
   const std::string name = unique("linecode", cfg.name + "_" + ph.letters() + (ph.n ? "n" : ""));
+  check_finite(line, cfg, z);
   emit_linecode(name, z);
   linecodes_[key] = name;
   if (zero_distance_) zero_distance_codes_.insert(name);
@@ -573,6 +600,7 @@ void Converter::triplex_line(const Object& o) {
       }
     }
     linecodes_[key] = unique("linecode", cfg.name);
+    check_finite(o, cfg, z);
     emit_linecode(linecodes_[key], z);
   }
   const Object& to = link_end(o, "to");
@@ -641,8 +669,8 @@ void Converter::center_tapped(const Object& o, const Object& cfg, const Phases& 
          << "] XHL=" << num(100 * (z0.imag() + z1.imag())) << " XHT=" << num(100 * (z0.imag() + z2.imag()))
          << " XLT=" << num(100 * (z1.imag() + z2.imag()));
   const double rsh = val(cfg, "shunt_resistance", "pu", 0.0), xsh = val(cfg, "shunt_reactance", "pu", 0.0);
-  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(100.0 / rsh);
-  if (xsh > 0.0) xfmrs_ << " %imag=" << num(100.0 / xsh);
+  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(shunt_percent(cfg, "shunt_resistance", rsh));
+  if (xsh > 0.0) xfmrs_ << " %imag=" << num(shunt_percent(cfg, "shunt_reactance", xsh));
   xfmrs_ << "\n";
 }
 
@@ -705,8 +733,8 @@ void Converter::transformer(const Object& o) {
          << "] kvas=[" << num(s_kva) << " " << num(s_kva) << "] %Rs=[" << num(50 * r * factor) << " "
          << num(50 * r * factor) << "] XHL=" << num(100 * x * factor);
   const double rsh = val(cfg, "shunt_resistance", "pu", 0.0), xsh = val(cfg, "shunt_reactance", "pu", 0.0);
-  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(100.0 / (rsh * factor));
-  if (xsh > 0.0) xfmrs_ << " %imag=" << num(100.0 / (xsh * factor));
+  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(shunt_percent(cfg, "shunt_resistance", rsh * factor));
+  if (xsh > 0.0) xfmrs_ << " %imag=" << num(shunt_percent(cfg, "shunt_reactance", xsh * factor));
   xfmrs_ << "\n";
   if (type != "wye_wye" && type != "single_phase") {
     mark(o, Status::approximated,
@@ -772,7 +800,7 @@ void Converter::capacitor(const Object& o) {
   const Phases ph = phases(o);
   const Phases conn = o.find("phases_connected") ? phases(o, "phases_connected") : ph;
   const std::string b = bus(o);
-  const double v_ln = val(o, "cap_nominal_voltage", "V", nominal_v(o));
+  const double v_ln = ranged(o, "cap_nominal_voltage", "V", kMinVolts, kMaxVolts, nominal_v(o));
   const std::string control = lower(str(o, "control", "MANUAL"));
   const bool individual = lower(str(o, "control_level", "INDIVIDUAL")) == "individual";
   const Phases pt = o.find("pt_phase") ? phases(o, "pt_phase") : conn;
