@@ -117,6 +117,11 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
+// Lines of a text as the parser numbers them (a dictionary line may hold several).
+std::size_t line_count(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
 // ---- inputs -----------------------------------------------------------------------------------------------------
 
 // The small feeders of test_convert.cpp (swing node, transformers of each kind, regulator, capacitor, triplex
@@ -701,7 +706,7 @@ class GlmFuzz : public ::testing::Test {
       for (int m = 0; m < mutations; ++m) mutator.mutate(lines, log);
       std::string text = join_lines(lines);
       if (rng.percent(10) && !text.empty()) text.pop_back();  // no final newline
-      names.glm_lines = lines.size() + 1;
+      names.glm_lines = line_count(text);
 
       const std::string label = in.name + " input " + std::to_string(k) + " seed=" + std::to_string(seed);
       Guards::begin(text, label);
@@ -769,8 +774,8 @@ TEST_F(GlmFuzz, EveryDictionaryEntryInTheSmallFeeders) {
   Guards guards(10.0);
   int failures = 0;
   const auto check = [&](const std::vector<std::string>& lines, const std::string& what) {
-    const Names names{"dict.glm", "dict.dss", scratch_, lines.size() + 1};
     const std::string text = join_lines(lines);
+    const Names names{"dict.glm", "dict.dss", scratch_, line_count(text)};
     Guards::begin(text, "dictionary: " + what.substr(0, 200));
     const Outcome o = run_one(text, names);
     Guards::end();
