@@ -20,6 +20,7 @@ const double kSqrt3 = std::sqrt(3.0);
 // Plausible bounds of distribution-feeder values (a typo or a corrupted file lands far outside them).
 constexpr double kMinVolts = 1.0, kMaxVolts = 1e6;  // V
 constexpr double kMinKva = 1e-3, kMaxKva = 1e7;     // kVA
+constexpr double kMaxPu = 1e3;                      // transformer impedance (real units: 0.001-0.2 pu)
 
 /// Exact decimal text of a double (17 significant digits round-trip).
 std::string num(double v) {
@@ -642,9 +643,12 @@ void Converter::center_tapped(const Object& o, const Object& cfg, const Phases& 
   double s_kva = val(cfg, std::string("power") + static_cast<char>(std::tolower(pl)) + "_rating", "kVA", 0.0);
   if (s_kva <= 0.0) s_kva = val(cfg, "power_rating", "kVA");
   if (!(s_kva >= kMinKva && s_kva <= kMaxKva)) fail(cfg, "power rating " + num(s_kva) + " kVA is not plausible");
-  cplx z = {val(cfg, "resistance", "pu", 0.0), val(cfg, "reactance", "pu", 0.0)};
-  cplx z1 = {val(cfg, "resistance1", "pu", 0.0), val(cfg, "reactance1", "pu", 0.0)};
-  cplx z2 = {val(cfg, "resistance2", "pu", 0.0), val(cfg, "reactance2", "pu", 0.0)};
+  cplx z = {ranged(cfg, "resistance", "pu", -kMaxPu, kMaxPu, 0.0),
+            ranged(cfg, "reactance", "pu", -kMaxPu, kMaxPu, 0.0)};
+  cplx z1 = {ranged(cfg, "resistance1", "pu", -kMaxPu, kMaxPu, 0.0),
+             ranged(cfg, "reactance1", "pu", -kMaxPu, kMaxPu, 0.0)};
+  cplx z2 = {ranged(cfg, "resistance2", "pu", -kMaxPu, kMaxPu, 0.0),
+             ranged(cfg, "reactance2", "pu", -kMaxPu, kMaxPu, 0.0)};
   if (z1 == 0.0 && z2 != 0.0) z1 = z2;
   if (z2 == 0.0 && z1 != 0.0) z2 = z1;
   cplx z0 = z;
@@ -722,7 +726,8 @@ void Converter::transformer(const Object& o) {
   } else {
     fail(cfg, "connect_type " + type + " is not supported");
   }
-  const double r = val(cfg, "resistance", "pu", 0.0), x = val(cfg, "reactance", "pu", 0.0);
+  const double r = ranged(cfg, "resistance", "pu", -kMaxPu, kMaxPu, 0.0),
+               x = ranged(cfg, "reactance", "pu", -kMaxPu, kMaxPu, 0.0);
   if (x <= 0.0 && r <= 0.0) fail(cfg, "transformer impedance (resistance, reactance) is zero or missing");
   // OpenDSS (and the engine) model a transformer through its leakage reactance: XHL must be positive.
   if (!(x > 0.0)) fail(cfg, "reactance must be > 0 (got " + num(x) + " pu)");
