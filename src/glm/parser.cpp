@@ -130,6 +130,11 @@ class Lexer {
     if (depth >= kMaxIncludeDepth) throw ParseError(where(loc, "") + "#include nested too deep: " + arg);
     const std::filesystem::path p =
         std::filesystem::path(arg).is_absolute() ? std::filesystem::path(arg) : base_dir / arg;
+    // Only regular files: a directory reads as empty text and /dev/zero never ends.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec)) {
+      throw ParseError(where(loc, "") + "cannot open #include file " + p.string() + " (not a regular file)");
+    }
     std::ifstream f(p);
     if (!f) throw ParseError(where(loc, "") + "cannot open #include file " + p.string());
     std::stringstream ss;

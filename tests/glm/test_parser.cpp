@@ -160,6 +160,10 @@ TEST(GlmParser, FuzzFindings) {
   std::string text = "#define x=0123456789abcdef\n";  // 16 bytes x 4^k: 1 MB at line 9, beyond it at line 10
   for (int i = 0; i < 20; ++i) text += "#define x=${x}${x}${x}${x}\n";
   EXPECT_EQ(parse_error(text), "bad.glm:10: ${x} expands beyond 1 MB");
+  // #include of a directory was silently empty, of a device (/dev/zero) endless: only regular files are read.
+  EXPECT_EQ(parse_error("#include \"/dev/null\"\n"),
+            "bad.glm:1: cannot open #include file /dev/null (not a regular file)");
+  EXPECT_EQ(parse_error("\n#include \"/\"\n"), "bad.glm:2: cannot open #include file / (not a regular file)");
   // Numbers beyond double range are errors (they reached OpenDSS as 'inf').
   EXPECT_THROW(parse_quantity("1e999"), std::invalid_argument);
   EXPECT_THROW(parse_quantity("1+1e999j"), std::invalid_argument);

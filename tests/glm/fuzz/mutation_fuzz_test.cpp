@@ -475,6 +475,7 @@ Dictionary make_dictionary() {
       "#include \"bad.glm\"",
       "#include \"missing.glm\"",
       "#include \".\"",
+      "#include \"/dev/null\"",
       "#include",
       "#include \"",
       "#set minimum_timestep=60",
