@@ -267,6 +267,14 @@ class Converter {
                        "distance too small or too large)");
       }
     }
+    // A zero self impedance (z11 0 written, or z22 missing for a phase the line uses) leaves the series matrix
+    // singular: the engine would reject the converted line without naming the GLM object.
+    for (int i = 0; i < z.n; ++i) {
+      if (z.at(i, i) == 0.0) {
+        fail(line, "configuration " + cfg.name + ": self impedance of conductor " + std::to_string(i + 1) +
+                       " (in the line's phase order) is zero");
+      }
+    }
   }
 
   /// OpenDSS %noloadloss / %imag = 100 / shunt (pu); a shunt of 1e-320 pu would give inf.
