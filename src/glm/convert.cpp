@@ -17,6 +17,10 @@ namespace gridswarm::glm {
 namespace {
 
 const double kSqrt3 = std::sqrt(3.0);
+// Plausible bounds of distribution-feeder values (a typo or a corrupted file lands far outside them).
+constexpr double kMinVolts = 1.0, kMaxVolts = 1e6;  // V
+constexpr double kMinKva = 1e-3, kMaxKva = 1e7;     // kVA
+constexpr double kMaxPu = 1e3;                      // transformer impedance (real units: 0.001-0.2 pu)
 
 /// Exact decimal text of a double (17 significant digits round-trip).
 std::string num(double v) {
@@ -125,6 +129,52 @@ class Converter {
   std::set<std::string> zero_distance_codes_;
   std::ostringstream codes_, lines_, xfmrs_, loads_, caps_;
   const Object* swing_ = nullptr;
+  const Object* current_ = nullptr;  ///< the object being converted (named when one of its nodes is islanded)
+
+  // ---- connectivity: every node an element uses must reach the SWING node through series elements ---------------
+  // The engine would only report a singular admittance matrix; this names the GLM object instead. Nodes are
+  // "bus.k"; a series element joins the nodes it couples (per phase for lines/switches/regulators, all of them for a
+  // transformer: a necessary condition for a path, enough to catch islands and phase mismatches).
+  std::map<std::string, std::string> uf_;                          ///< union-find parent
+  std::vector<std::pair<std::string, const Object*>> used_nodes_;  ///< node -> first object using it
+
+  std::string find(const std::string& n) {
+    auto it = uf_.find(n);
+    if (it == uf_.end()) return uf_[n] = n;
+    std::string r = n;
+    while (uf_[r] != r) r = uf_[r];
+    return uf_[n] = r;
+  }
+  /// "bus.1.2" -> {"bus.1", "bus.2"} (node 0, ground, is always connected).
+  static std::vector<std::string> spec_nodes(const std::string& spec) {
+    std::vector<std::string> out;
+    const auto dot = spec.find('.');
+    const std::string b = spec.substr(0, dot);
+    for (size_t p = dot; p != std::string::npos && p + 1 < spec.size();) {
+      const auto q = spec.find('.', p + 1);
+      const std::string k = spec.substr(p + 1, q == std::string::npos ? std::string::npos : q - p - 1);
+      if (k != "0") out.push_back(b + "." + k);
+      p = q;
+    }
+    return out;
+  }
+  void use(const std::string& spec) {
+    for (const auto& n : spec_nodes(spec)) used_nodes_.emplace_back(n, current_);
+  }
+  /// A series element between two terminals: pairwise per position, or all nodes together.
+  void join(const std::string& spec1, const std::string& spec2, bool all) {
+    use(spec1);
+    use(spec2);
+    const auto a = spec_nodes(spec1), b = spec_nodes(spec2);
+    std::vector<std::string> nodes = a;
+    nodes.insert(nodes.end(), b.begin(), b.end());
+    if (all) {
+      for (const auto& n : nodes) uf_[find(n)] = find(nodes.front());
+    } else {
+      for (size_t i = 0; i < a.size() && i < b.size(); ++i) uf_[find(b[i])] = find(a[i]);
+    }
+  }
+  void check_connected();
 
   // ---- property access ------------------------------------------------------------------------------------------
   [[noreturn]] void fail(const Object& o, const std::string& msg) const {
@@ -150,7 +200,11 @@ class Converter {
       return *def;
     }
     try {
-      return convert(parse_quantity(p->value), unit);
+      const auto v = convert(parse_quantity(p->value), unit);
+      // "1e308 MVA" overflows once scaled to the property's unit.
+      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
+        fail(o, *p, key + ": '" + p->value + "' is out of range");
+      return v;
     } catch (const std::invalid_argument& e) {
       fail(o, *p, key + ": " + e.what());
     }
@@ -168,14 +222,82 @@ class Converter {
     return v.real();
   }
 
-  Phases phases(const Object& o) const {
-    const Property* p = o.find("phases");
-    if (p == nullptr) fail(o, "missing property 'phases'");
+  Phases phases(const Object& o, const std::string& key = "phases") const {
+    const Property* p = o.find(key);
+    if (p == nullptr) fail(o, "missing property '" + key + "'");
     try {
       return parse_phases(p->value);
     } catch (const std::invalid_argument& e) {
-      fail(o, *p, e.what());
+      fail(o, *p, key + ": " + e.what());
     }
+  }
+
+  /// A magnitude that must lie in [lo, hi] (voltages, ratings): 0, 1e-320 or 1e308 would reach the engine as a
+  /// singular or overflowing admittance matrix that names no GLM object.
+  double ranged(const Object& o, const std::string& key, const std::string& unit, double lo, double hi,
+                std::optional<double> def = std::nullopt) const {
+    const double v = val(o, key, unit, def);
+    if (!(v >= lo && v <= hi)) {
+      const Property* p = o.find(key);
+      const std::string what = key + ": " + num(v) + " " + unit + " is outside [" + num(lo) + ", " + num(hi) + "]";
+      if (p != nullptr) fail(o, *p, what);
+      fail(o, what);
+    }
+    return v;
+  }
+
+  /// A line's length: positive and not denormal (a zero, negative or 1e-320 ft length gives OpenDSS a zero, negative
+  /// or singular impedance).
+  double length_ft(const Object& o) const {
+    const double v = val(o, "length", "ft");
+    if (!(v >= 1e-6 && v <= 1e7)) fail(o, *o.find("length"), "length: " + num(v) + " ft is not in [1e-6, 1e7]");
+    return v;
+  }
+
+  /// A power factor (GridLAB-D *_pf, negative = leading): |pf| <= 1, default 1 (a larger one has no reactive
+  /// power to give: sqrt(1/pf^2 - 1) is NaN).
+  double pf(const Object& o, const std::string& key) const { return ranged(o, key, "pu", -1.0, 1.0, 1.0); }
+
+  /// A line code computed from conductor data (a GMR of 1e-310 ft gives -inf through the logarithm).
+  void check_finite(const Object& line, const Object& cfg, const ZMatrix& z) const {
+    for (const auto& e : z.z) {
+      if (!std::isfinite(e.real()) || !std::isfinite(e.imag())) {
+        fail(line, "configuration " + cfg.name +
+                       ": impedance matrix is not finite (a conductor GMR, resistance or "
+                       "distance too small or too large)");
+      }
+    }
+    // A zero self impedance (z11 0 written, or z22 missing for a phase the line uses) leaves the series matrix
+    // singular: the engine would reject the converted line without naming the GLM object.
+    for (int i = 0; i < z.n; ++i) {
+      if (z.at(i, i) == 0.0) {
+        fail(line, "configuration " + cfg.name + ": self impedance of conductor " + std::to_string(i + 1) +
+                       " (in the line's phase order) is zero");
+      }
+    }
+  }
+
+  /// OpenDSS %noloadloss / %imag = 100 / shunt (pu); a shunt of 1e-320 pu would give inf.
+  double shunt_percent(const Object& cfg, const std::string& key, double shunt_pu) const {
+    const double v = 100.0 / shunt_pu;
+    if (!(v <= 1e6)) {
+      const Property& p = *cfg.find(key);
+      fail(cfg, p, key + ": '" + p.value + "' is too small (shunt current above 1e6 %)");
+    }
+    return v;
+  }
+
+  /// A count (taps, strands): a whole number in [lo, hi]; a cast of 1e30 or -1 to int would be undefined or absurd.
+  int whole(const Object& o, const std::string& key, int lo, int hi, int def) const {
+    const Property* p = o.find(key);
+    if (p == nullptr) return def;
+    const double v = val(o, key, "");
+    if (!(v >= lo && v <= hi) || v != std::floor(v)) {
+      fail(o, *p,
+           key + ": '" + p->value + "' is not a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+               "]");
+    }
+    return static_cast<int>(v);
   }
 
   const Object& ref(const Object& o, const std::string& key, const std::vector<std::string>& classes) const {
@@ -234,9 +356,9 @@ class Converter {
 
   /// Nominal line-to-neutral voltage (V) of an object or of the node it sits on.
   double nominal_v(const Object& o) const {
-    if (o.find("nominal_voltage") != nullptr) return val(o, "nominal_voltage", "V");
+    if (o.find("nominal_voltage") != nullptr) return ranged(o, "nominal_voltage", "V", kMinVolts, kMaxVolts);
     const Object& r = root(o);
-    if (r.find("nominal_voltage") != nullptr) return val(r, "nominal_voltage", "V");
+    if (r.find("nominal_voltage") != nullptr) return ranged(r, "nominal_voltage", "V", kMinVolts, kMaxVolts);
     fail(o, "missing property 'nominal_voltage' (also on its parent node)");
   }
 
@@ -276,7 +398,7 @@ void Converter::node(const Object& o, bool count) {
   // Voltage bases are line-to-line kV, rounded so 120 V and 7200 V give the usual 0.208 and 12.47 kV.
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v_ln * kSqrt3 / 1000.0);
-  bases_kv_ll_.insert(std::stod(buf));
+  bases_kv_ll_.insert(std::strtod(buf, nullptr));
   if (lower(str(o, "bustype", "PQ")) == "swing") {
     if (swing_ != nullptr) fail(o, "a second SWING node (first: " + swing_->name + "); only one source is supported");
     swing_ = &o;
@@ -285,7 +407,8 @@ void Converter::node(const Object& o, bool count) {
 }
 
 void Converter::swing_source(std::ostringstream& out) {
-  if (swing_ == nullptr) throw ModelError(rep_.source + ": no node has bustype SWING");
+  if (swing_ == nullptr)
+    throw ModelError((rep_.source.empty() ? m_.file : rep_.source) + ": no node has bustype SWING");
   const Object& o = *swing_;
   const Phases ph = phases(o);
   const double v_ln = nominal_v(o);
@@ -393,7 +516,7 @@ ZMatrix Converter::underground_matrix(const Object& line, const Object& cfg, con
     cb.strand_r_ohm_per_mile = val(u, "neutral_resistance", "Ohm/mile", 0.0);
     cb.strand_gmr_ft = val(u, "neutral_gmr", "ft", 0.0);
     cb.strand_diameter_in = val(u, "neutral_diameter", "in", 0.0);
-    cb.strands = static_cast<int>(val(u, "neutral_strands", "", 0.0));
+    cb.strands = whole(u, "neutral_strands", 0, 1000, 0);
     cb.shield_gmr_ft = val(u, "shield_gmr", "ft", 0.0);
     cb.shield_r_ohm_per_mile = val(u, "shield_resistance", "Ohm/mile", 0.0);
     cables.push_back(cb);
@@ -439,6 +562,7 @@ std::string Converter::linecode(const Object& line, const Object& cfg, const Pha
     z = underground_matrix(line, cfg, ph);
   }
   const std::string name = unique("linecode", cfg.name + "_" + ph.letters() + (ph.n ? "n" : ""));
+  check_finite(line, cfg, z);
   emit_linecode(name, z);
   linecodes_[key] = name;
   if (zero_distance_) zero_distance_codes_.insert(name);
@@ -450,9 +574,10 @@ void Converter::line(const Object& o) {
   if (ph.count() == 0) fail(o, "no phase conductor (A, B or C) in phases");
   const Object& cfg = ref(o, "configuration", {"line_configuration"});
   const std::string code = linecode(o, cfg, ph);
+  join(bus(link_end(o, "from")) + ph.spec(), bus(link_end(o, "to")) + ph.spec(), false);
   lines_ << "New Line." << unique("line", o.name) << " phases=" << ph.count() << " bus1=" << bus(link_end(o, "from"))
          << ph.spec() << " bus2=" << bus(link_end(o, "to")) << ph.spec() << " linecode=" << code
-         << " length=" << num(val(o, "length", "ft")) << " units=ft\n";
+         << " length=" << num(length_ft(o)) << " units=ft\n";
   ++rep_.dss_lines;
   if (zero_distance_codes_.count(code) != 0) {
     mark(o, Status::converted,
@@ -484,11 +609,13 @@ void Converter::triplex_line(const Object& o) {
       }
     }
     linecodes_[key] = unique("linecode", cfg.name);
+    check_finite(o, cfg, z);
     emit_linecode(linecodes_[key], z);
   }
   const Object& to = link_end(o, "to");
+  join(bus(link_end(o, "from")) + ".1.2", bus(to) + ".1.2", false);
   lines_ << "New Line." << unique("line", o.name) << " phases=2 bus1=" << bus(link_end(o, "from"))
-         << ".1.2 bus2=" << bus(to) << ".1.2 linecode=" << linecodes_[key] << " length=" << num(val(o, "length", "ft"))
+         << ".1.2 bus2=" << bus(to) << ".1.2 linecode=" << linecodes_[key] << " length=" << num(length_ft(o))
          << " units=ft\n";
   if (o.downstream_kva) design_kva_[to.name] = *o.downstream_kva;
   ++rep_.dss_lines;
@@ -505,6 +632,7 @@ void Converter::switch_like(const Object& o) {
   // GridLAB-D's closed switch is ideal; OpenDSS `switch=yes` is a 1 mOhm line.
   const std::string spec = ph.s ? ".1.2" : ph.spec();
   const int np = ph.s ? 2 : ph.count();
+  join(bus(link_end(o, "from")) + spec, bus(link_end(o, "to")) + spec, false);
   lines_ << "New Line." << unique("line", o.name) << " phases=" << np << " bus1=" << bus(link_end(o, "from")) << spec
          << " bus2=" << bus(link_end(o, "to")) << spec << " switch=yes\n";
   ++rep_.dss_lines;
@@ -522,9 +650,13 @@ void Converter::center_tapped(const Object& o, const Object& cfg, const Phases& 
   const char pl = "ABC"[k];
   double s_kva = val(cfg, std::string("power") + static_cast<char>(std::tolower(pl)) + "_rating", "kVA", 0.0);
   if (s_kva <= 0.0) s_kva = val(cfg, "power_rating", "kVA");
-  cplx z = {val(cfg, "resistance", "pu", 0.0), val(cfg, "reactance", "pu", 0.0)};
-  cplx z1 = {val(cfg, "resistance1", "pu", 0.0), val(cfg, "reactance1", "pu", 0.0)};
-  cplx z2 = {val(cfg, "resistance2", "pu", 0.0), val(cfg, "reactance2", "pu", 0.0)};
+  if (!(s_kva >= kMinKva && s_kva <= kMaxKva)) fail(cfg, "power rating " + num(s_kva) + " kVA is not plausible");
+  cplx z = {ranged(cfg, "resistance", "pu", -kMaxPu, kMaxPu, 0.0),
+            ranged(cfg, "reactance", "pu", -kMaxPu, kMaxPu, 0.0)};
+  cplx z1 = {ranged(cfg, "resistance1", "pu", -kMaxPu, kMaxPu, 0.0),
+             ranged(cfg, "reactance1", "pu", -kMaxPu, kMaxPu, 0.0)};
+  cplx z2 = {ranged(cfg, "resistance2", "pu", -kMaxPu, kMaxPu, 0.0),
+             ranged(cfg, "reactance2", "pu", -kMaxPu, kMaxPu, 0.0)};
   if (z1 == 0.0 && z2 != 0.0) z1 = z2;
   if (z2 == 0.0 && z1 != 0.0) z2 = z1;
   cplx z0 = z;
@@ -532,8 +664,16 @@ void Converter::center_tapped(const Object& o, const Object& cfg, const Phases& 
     z0 = {0.5 * z.real(), 0.8 * z.imag()};
     z1 = z2 = {z.real(), 0.4 * z.imag()};
   }
-  const double kv1 = val(cfg, "primary_voltage", "V") / 1000.0;
-  const double kv2 = val(cfg, "secondary_voltage", "V") / 1000.0;
+  // The three pairwise reactances must be positive (OpenDSS rejects a zero XHL/XHT/XLT), resistances not negative.
+  if (!(z0.imag() + z1.imag() > 0.0 && z0.imag() + z2.imag() > 0.0 && z1.imag() + z2.imag() > 0.0) || z0.real() < 0.0 ||
+      z1.real() < 0.0 || z2.real() < 0.0) {
+    fail(cfg,
+         "reactance/resistance (and reactance1/2, resistance1/2) give a non-positive leakage reactance or a "
+         "negative resistance");
+  }
+  const double kv1 = ranged(cfg, "primary_voltage", "V", kMinVolts, kMaxVolts) / 1000.0;
+  const double kv2 = ranged(cfg, "secondary_voltage", "V", kMinVolts, kMaxVolts) / 1000.0;
+  join(bus(link_end(o, "from")) + "." + std::to_string(k + 1), bus(link_end(o, "to")) + ".1.2", true);
   xfmrs_ << "New Transformer." << name << " phases=1 windings=3 buses=[" << bus(link_end(o, "from")) << "." << (k + 1)
          << " " << bus(link_end(o, "to")) << ".1.0 " << bus(link_end(o, "to")) << ".0.2] kvs=[" << num(kv1) << " "
          << num(kv2) << " " << num(kv2) << "] kvas=[" << num(s_kva) << " " << num(s_kva) << " " << num(s_kva)
@@ -541,8 +681,8 @@ void Converter::center_tapped(const Object& o, const Object& cfg, const Phases& 
          << "] XHL=" << num(100 * (z0.imag() + z1.imag())) << " XHT=" << num(100 * (z0.imag() + z2.imag()))
          << " XLT=" << num(100 * (z1.imag() + z2.imag()));
   const double rsh = val(cfg, "shunt_resistance", "pu", 0.0), xsh = val(cfg, "shunt_reactance", "pu", 0.0);
-  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(100.0 / rsh);
-  if (xsh > 0.0) xfmrs_ << " %imag=" << num(100.0 / xsh);
+  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(shunt_percent(cfg, "shunt_resistance", rsh));
+  if (xsh > 0.0) xfmrs_ << " %imag=" << num(shunt_percent(cfg, "shunt_reactance", xsh));
   xfmrs_ << "\n";
 }
 
@@ -569,7 +709,9 @@ void Converter::transformer(const Object& o) {
   if (s_kva <= 0.0)
     s_kva =
         val(cfg, "powera_rating", "kVA", 0) + val(cfg, "powerb_rating", "kVA", 0) + val(cfg, "powerc_rating", "kVA", 0);
-  const double v1 = val(cfg, "primary_voltage", "V"), v2 = val(cfg, "secondary_voltage", "V");
+  if (!(s_kva >= kMinKva && s_kva <= kMaxKva)) fail(cfg, "power rating " + num(s_kva) + " kVA is not plausible");
+  const double v1 = ranged(cfg, "primary_voltage", "V", kMinVolts, kMaxVolts),
+               v2 = ranged(cfg, "secondary_voltage", "V", kMinVolts, kMaxVolts);
   std::string conns, spec1 = ph.spec(), spec2 = ph.spec();
   double kv1 = 0, kv2 = 0, factor = 1.0;
   if (type == "wye_wye" || type == "single_phase") {
@@ -592,15 +734,20 @@ void Converter::transformer(const Object& o) {
   } else {
     fail(cfg, "connect_type " + type + " is not supported");
   }
-  const double r = val(cfg, "resistance", "pu", 0.0), x = val(cfg, "reactance", "pu", 0.0);
+  const double r = ranged(cfg, "resistance", "pu", -kMaxPu, kMaxPu, 0.0),
+               x = ranged(cfg, "reactance", "pu", -kMaxPu, kMaxPu, 0.0);
   if (x <= 0.0 && r <= 0.0) fail(cfg, "transformer impedance (resistance, reactance) is zero or missing");
+  // OpenDSS (and the engine) model a transformer through its leakage reactance: XHL must be positive.
+  if (!(x > 0.0)) fail(cfg, "reactance must be > 0 (got " + num(x) + " pu)");
+  if (r < 0.0) fail(cfg, "resistance must be >= 0 (got " + num(r) + " pu)");
+  join(bus(link_end(o, "from")) + spec1, bus(link_end(o, "to")) + spec2, true);
   xfmrs_ << "New Transformer." << name << " phases=" << np << " windings=2 buses=[" << bus(link_end(o, "from")) << spec1
          << " " << bus(link_end(o, "to")) << spec2 << "] conns=" << conns << " kvs=[" << num(kv1) << " " << num(kv2)
          << "] kvas=[" << num(s_kva) << " " << num(s_kva) << "] %Rs=[" << num(50 * r * factor) << " "
          << num(50 * r * factor) << "] XHL=" << num(100 * x * factor);
   const double rsh = val(cfg, "shunt_resistance", "pu", 0.0), xsh = val(cfg, "shunt_reactance", "pu", 0.0);
-  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(100.0 / (rsh * factor));
-  if (xsh > 0.0) xfmrs_ << " %imag=" << num(100.0 / (xsh * factor));
+  if (rsh > 0.0) xfmrs_ << " %noloadloss=" << num(shunt_percent(cfg, "shunt_resistance", rsh * factor));
+  if (xsh > 0.0) xfmrs_ << " %imag=" << num(shunt_percent(cfg, "shunt_reactance", xsh * factor));
   xfmrs_ << "\n";
   if (type != "wye_wye" && type != "single_phase") {
     mark(o, Status::approximated,
@@ -622,8 +769,7 @@ void Converter::regulator(const Object& o) {
   const Object& to = link_end(o, "to");
   const double v_ln = nominal_v(from);
   const double reg = val(cfg, "regulation", "pu", 0.1);
-  const int raise = static_cast<int>(val(cfg, "raise_taps", "", 16)),
-            lower_taps = static_cast<int>(val(cfg, "lower_taps", "", 16));
+  const int raise = whole(cfg, "raise_taps", 1, 1000, 16), lower_taps = whole(cfg, "lower_taps", 0, 1000, 16);
   const double step = reg / raise;
   const std::string control = lower(str(cfg, "control", "OUTPUT_VOLTAGE"));
   const std::string conn = lower(str(cfg, "connect_type", "WYE_WYE"));
@@ -634,6 +780,7 @@ void Converter::regulator(const Object& o) {
     const char pl = "abc"[k];
     const double tap_pos = val(cfg, std::string("tap_pos_") + pl, "", 0.0);
     const std::string name = unique("transformer", o.name + "_" + pl);
+    join(bus(from) + "." + std::to_string(k + 1), bus(to) + "." + std::to_string(k + 1), false);
     xfmrs_ << "New Transformer." << name << " phases=1 windings=2 buses=[" << bus(from) << "." << (k + 1) << " "
            << bus(to) << "." << (k + 1) << "] kvs=[" << num(v_ln / 1000.0) << " " << num(v_ln / 1000.0)
            << "] kvas=[10000 10000] %Rs=[0.00005 0.00005] XHL=0.01 maxtap=" << num(1.0 + step * raise)
@@ -664,12 +811,12 @@ void Converter::capacitor(const Object& o) {
   // otherwise one single-phase capacitor per phase (GridLAB-D INDIVIDUAL control switches each pt_phase separately,
   // the other phases keep their switch state).
   const Phases ph = phases(o);
-  const Phases conn = o.find("phases_connected") ? parse_phases(str(o, "phases_connected")) : ph;
+  const Phases conn = o.find("phases_connected") ? phases(o, "phases_connected") : ph;
   const std::string b = bus(o);
-  const double v_ln = val(o, "cap_nominal_voltage", "V", nominal_v(o));
+  const double v_ln = ranged(o, "cap_nominal_voltage", "V", kMinVolts, kMaxVolts, nominal_v(o));
   const std::string control = lower(str(o, "control", "MANUAL"));
   const bool individual = lower(str(o, "control_level", "INDIVIDUAL")) == "individual";
-  const Phases pt = o.find("pt_phase") ? parse_phases(str(o, "pt_phase")) : conn;
+  const Phases pt = o.find("pt_phase") ? phases(o, "pt_phase") : conn;
   const bool volt = control == "volt";
   std::vector<int> ks;
   for (int k = 0; k < 3; ++k)
@@ -696,6 +843,7 @@ void Converter::capacitor(const Object& o) {
     std::string spec;
     for (const int k : ks) spec += "." + std::to_string(k + 1);
     const int n = static_cast<int>(ks.size());
+    use(b + spec);
     caps_ << "New Capacitor." << name << " bus1=" << b << spec << " phases=" << n
           << " kv=" << num((n == 1 ? v_ln : v_ln * kSqrt3) / 1000.0) << " kvar=" << num(kvar[0] * n) << " states=["
           << (closed[0] ? 1 : 0) << "]\n";
@@ -714,6 +862,7 @@ void Converter::capacitor(const Object& o) {
     for (size_t i = 0; i < ks.size(); ++i) {
       const int k = ks[i];
       const std::string name = unique("capacitor", o.name + "_" + "abc"[k]);
+      use(b + "." + std::to_string(k + 1));
       caps_ << "New Capacitor." << name << " bus1=" << b << "." << (k + 1) << " phases=1 kv=" << num(v_ln / 1000.0)
             << " kvar=" << num(kvar[i]) << " states=[" << (closed[i] ? 1 : 0) << "]\n";
       ++rep_.dss_capacitors;
@@ -731,6 +880,11 @@ void Converter::capacitor(const Object& o) {
 void Converter::emit_load(const std::string& name, const std::string& bus_spec, int phases, bool delta, double kv,
                           std::complex<double> s_va, int model) {
   if (s_va == 0.0) return;
+  if (!std::isfinite(s_va.real()) || !std::isfinite(s_va.imag())) {
+    fail(*current_, "load " + name + ": power " + num(s_va.real()) + "+j" + num(s_va.imag()) +
+                        " VA is not finite (an impedance or current too small or too large)");
+  }
+  use(bus_spec);
   loads_ << "New Load." << unique("load", name) << " bus1=" << bus_spec << " phases=" << phases
          << " conn=" << (delta ? "delta" : "wye") << " kv=" << num(kv) << " model=" << model
          << " kw=" << num(s_va.real() / 1000.0) << " kvar=" << num(s_va.imag() / 1000.0)
@@ -772,9 +926,9 @@ void Converter::load(const Object& o) {
     std::complex<double> sz = z == 0.0 ? cplx(0, 0) : v * v / std::conj(z);
     const double base = val(o, "base_power" + P, "VA", 0.0);
     if (base != 0.0) {
-      s += from_pf(base * val(o, "power_fraction" + P, "pu", 0.0), val(o, "power_pf" + P, "pu", 1.0));
-      si += from_pf(base * val(o, "current_fraction" + P, "pu", 0.0), val(o, "current_pf" + P, "pu", 1.0));
-      sz += from_pf(base * val(o, "impedance_fraction" + P, "pu", 0.0), val(o, "impedance_pf" + P, "pu", 1.0));
+      s += from_pf(base * val(o, "power_fraction" + P, "pu", 0.0), pf(o, "power_pf" + P));
+      si += from_pf(base * val(o, "current_fraction" + P, "pu", 0.0), pf(o, "current_pf" + P));
+      sz += from_pf(base * val(o, "impedance_fraction" + P, "pu", 0.0), pf(o, "impedance_pf" + P));
     }
     emit_load(o.name + P + "p", b + spec, 1, ph.d, v / 1000.0, s, 1);
     emit_load(o.name + P + "i", b + spec, 1, ph.d, v / 1000.0, si, 5);
@@ -809,9 +963,9 @@ void Converter::triplex_load(const Object& o) {
     std::complex<double> sz = z == 0.0 ? cplx(0, 0) : v * v / std::conj(z);
     const double base = val(o, "base_power" + sfx, "VA", 0.0);
     if (base != 0.0) {
-      s += from_pf(base * val(o, "power_fraction" + sfx, "pu", 0.0), val(o, "power_pf" + sfx, "pu", 1.0));
-      si += from_pf(base * val(o, "current_fraction" + sfx, "pu", 0.0), val(o, "current_pf" + sfx, "pu", 1.0));
-      sz += from_pf(base * val(o, "impedance_fraction" + sfx, "pu", 0.0), val(o, "impedance_pf" + sfx, "pu", 1.0));
+      s += from_pf(base * val(o, "power_fraction" + sfx, "pu", 0.0), pf(o, "power_pf" + sfx));
+      si += from_pf(base * val(o, "current_fraction" + sfx, "pu", 0.0), pf(o, "current_pf" + sfx));
+      sz += from_pf(base * val(o, "impedance_fraction" + sfx, "pu", 0.0), pf(o, "impedance_pf" + sfx));
     }
     const std::string base_name = o.name + part.name_sfx;
     emit_load(base_name + "p", b + part.spec, 1, false, v / 1000.0, s, 1);
@@ -842,11 +996,11 @@ void Converter::house(const Object& o) {
   } else {
     const double base_w = 1000.0 * val(o, "base_power", "kW", 0.0);
     emit_load(o.name + "_sp", spec, 1, false, v / 1000.0,
-              from_pf(base_w * val(o, "power_fraction", "pu", 1.0), val(o, "power_pf", "pu", 1.0)), 1);
+              from_pf(base_w * val(o, "power_fraction", "pu", 1.0), pf(o, "power_pf")), 1);
     emit_load(o.name + "_si", spec, 1, false, v / 1000.0,
-              from_pf(base_w * val(o, "current_fraction", "pu", 0.0), val(o, "current_pf", "pu", 1.0)), 5);
+              from_pf(base_w * val(o, "current_fraction", "pu", 0.0), pf(o, "current_pf")), 5);
     emit_load(o.name + "_sz", spec, 1, false, v / 1000.0,
-              from_pf(base_w * val(o, "impedance_fraction", "pu", 0.0), val(o, "impedance_pf", "pu", 1.0)), 2);
+              from_pf(base_w * val(o, "impedance_fraction", "pu", 0.0), pf(o, "impedance_pf")), 2);
     mark(o, Status::approximated, "fixed load: base_power with its ZIP fractions (no schedule)");
   }
 }
@@ -854,6 +1008,7 @@ void Converter::house(const Object& o) {
 void Converter::design_loads() {
   for (const auto& o : m_.objects) {
     if (o.cls != "triplex_meter" || &root(o) != &o || buses_with_load_.count(o.name) != 0) continue;
+    current_ = &o;
     std::optional<double> kva = o.downstream_kva;
     if (!kva) {
       const auto it = design_kva_.find(o.name);
@@ -885,6 +1040,17 @@ void Converter::finish_configs() {
   }
 }
 
+void Converter::check_connected() {
+  if (swing_ == nullptr) return;  // reported by swing_source
+  std::set<std::string> source;
+  for (const auto& n : spec_nodes(bus(*swing_) + phases(*swing_).spec())) source.insert(find(n));
+  for (const auto& [n, o] : used_nodes_) {
+    if (source.count(find(n)) != 0) continue;
+    fail(*o, "node " + n + " has no path to the SWING node " + swing_->name +
+                 " (no line, switch, transformer or regulator reaches it on that phase)");
+  }
+}
+
 ImportResult Converter::run() {
   for (const auto& o : m_.objects) {
     if (!by_name_.emplace(o.name, &o).second) fail(o, "duplicate object name '" + o.name + "'");
@@ -905,6 +1071,7 @@ ImportResult Converter::run() {
                                                         "fault_check"};
   for (const auto& o : m_.objects) {
     const std::string& c = o.cls;
+    current_ = &o;
     if (c == "node" || c == "meter" || c == "triplex_node" || c == "triplex_meter" || c == "substation") {
       node(o);
       if (c == "triplex_node" || c == "triplex_meter") triplex_load(o);
@@ -938,6 +1105,7 @@ ImportResult Converter::run() {
   }
   design_loads();
   finish_configs();
+  check_connected();
   std::ostringstream out;
   out << "! Converted from " << rep_.source << " by gridswarm glm (docs/glm.md)\nClear\n";
   swing_source(out);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -35,6 +37,7 @@ struct Token {
 };
 
 constexpr int kMaxIncludeDepth = 32;
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
 
 /// Text to tokens, running the `#` directives (set/define/include/ifdef) on the way.
 class Lexer {
@@ -85,6 +88,8 @@ class Lexer {
       const auto it = model_.globals.find(name);
       if (it == model_.globals.end()) throw ParseError(where(loc, "") + "undefined macro ${" + name + "}");
       out += line.substr(pos, b - pos) + it->second;
+      // A macro that doubles itself on each #define grows exponentially: stop at 1 MB, far beyond any real line.
+      if (out.size() > kMaxLineBytes) throw ParseError(where(loc, "") + "${" + name + "} expands beyond 1 MB");
       pos = e + 1;
     }
     return out + line.substr(pos);
@@ -125,6 +130,11 @@ class Lexer {
     if (depth >= kMaxIncludeDepth) throw ParseError(where(loc, "") + "#include nested too deep: " + arg);
     const std::filesystem::path p =
         std::filesystem::path(arg).is_absolute() ? std::filesystem::path(arg) : base_dir / arg;
+    // Only regular files: a directory reads as empty text and /dev/zero never ends.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec)) {
+      throw ParseError(where(loc, "") + "cannot open #include file " + p.string() + " (not a regular file)");
+    }
     std::ifstream f(p);
     if (!f) throw ParseError(where(loc, "") + "cannot open #include file " + p.string());
     std::stringstream ss;
@@ -260,7 +270,11 @@ class Parser {
       if (t.kind == Token::Kind::semicolon) {
         ++pos_;
       } else if (t.kind == Token::Kind::note) {
-        obj.downstream_kva = std::stod(t.text);
+        // A comment never makes the file invalid: an annotation whose number does not parse (".", "1e999") is
+        // ignored, as GridLAB-D ignores every comment.
+        char* end = nullptr;
+        const double kva = std::strtod(t.text.c_str(), &end);
+        if (end == t.text.c_str() + t.text.size() && std::isfinite(kva)) obj.downstream_kva = kva;
         ++pos_;
       } else if (t.kind == Token::Kind::word && lower(t.text) == "object") {
         children.push_back(model_.objects.size());
@@ -340,6 +354,7 @@ class Parser {
 
 Model parse_text(const std::string& text, const std::string& file, const std::filesystem::path& base_dir) {
   Model model;
+  model.file = file;
   Lexer lexer(model);
   lexer.run(text, file, base_dir, 0);
   Parser(std::move(lexer.tokens), model).run();

@@ -48,6 +48,7 @@ struct Block {
 };
 
 struct Model {
+  std::string file;             ///< the file (display name) the model was read from, for whole-file errors
   std::vector<Object> objects;  ///< every object, outer before inner, in file order
   std::vector<Block> blocks;
   std::map<std::string, std::string> globals;  ///< `#set` and `#define` values by name (last wins)

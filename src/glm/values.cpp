@@ -23,6 +23,7 @@ bool read_number(const std::string& s, size_t& pos, double& out) {
   char* end = nullptr;
   out = std::strtod(begin, &end);
   if (end == begin) return false;
+  if (!std::isfinite(out)) throw std::invalid_argument("'" + s + "' is out of range");
   // strtod accepts "inf"/"nan" and hex: GLM numbers are decimal only.
   for (const char* c = begin; c != end; ++c) {
     if (std::isalpha(static_cast<unsigned char>(*c)) && *c != 'e' && *c != 'E') return false;

@@ -193,7 +193,7 @@ TEST(GlmConvert, ModelErrorsNameFileLineAndObject) {
                                               "  length 10; configuration nope; }\n"),
             "t.glm:4: object overhead_line l1: configuration 'nope' is not defined");
   EXPECT_EQ(model_error("object node { name n1; phases ABCN; nominal_voltage 7200; }\n"),
-            ": no node has bustype SWING");
+            "t.glm: no node has bustype SWING");
   EXPECT_EQ(model_error(std::string(kSwing) + "object load { name ld; parent src; phases ABCN;\n"
                                               "  constant_power_A 5 furlong; }\n"),
             "t.glm:3: object load ld: constant_power_a: '5 furlong': unknown unit 'furlong'");

@@ -146,5 +146,28 @@ TEST(GlmParser, ErrorsNameFileLineAndObject) {
   EXPECT_EQ(parse_error("#if 1\n"), "bad.glm:1: unsupported directive #if");
 }
 
+// Found by the mutation fuzzer (tests/glm/fuzz): a malformed design-load annotation threw std::invalid_argument or
+// std::out_of_range from std::stod; a comment is now ignored when its number does not parse. A macro that doubles
+// itself on every #define grew without bound (bad_alloc or a hang); it stops at 1 MB.
+TEST(GlmParser, FuzzFindings) {
+  for (const char* note : {"// downstream . kva", "// downstream 1e999 kva", "// downstream 1e5e kva"}) {
+    const Model m = parse_string(std::string("object triplex_meter { name m;\n") + note + "\n}\n", "f.glm", ".");
+    ASSERT_EQ(m.objects.size(), 1u) << note;
+    EXPECT_FALSE(m.objects[0].downstream_kva.has_value()) << note;
+  }
+  const Model ok = parse_string("object triplex_meter { name m;\n// downstream 5.5 kva\n}\n", "f.glm", ".");
+  EXPECT_DOUBLE_EQ(ok.objects.at(0).downstream_kva.value(), 5.5);
+  std::string text = "#define x=0123456789abcdef\n";  // 16 bytes x 4^k: 1 MB at line 9, beyond it at line 10
+  for (int i = 0; i < 20; ++i) text += "#define x=${x}${x}${x}${x}\n";
+  EXPECT_EQ(parse_error(text), "bad.glm:10: ${x} expands beyond 1 MB");
+  // #include of a directory was silently empty, of a device (/dev/zero) endless: only regular files are read.
+  EXPECT_EQ(parse_error("#include \"/dev/null\"\n"),
+            "bad.glm:1: cannot open #include file /dev/null (not a regular file)");
+  EXPECT_EQ(parse_error("\n#include \"/\"\n"), "bad.glm:2: cannot open #include file / (not a regular file)");
+  // Numbers beyond double range are errors (they reached OpenDSS as 'inf').
+  EXPECT_THROW(parse_quantity("1e999"), std::invalid_argument);
+  EXPECT_THROW(parse_quantity("1+1e999j"), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace gridswarm::glm
