@@ -364,6 +364,9 @@ Model parse_text(const std::string& text, const std::string& file, const std::fi
 }  // namespace
 
 Model parse_file(const std::filesystem::path& path) {
+  // As for #include: a directory would read as empty text ("no SWING node") and a device might never end.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw ParseError(path.string() + ": not a regular file");
   std::ifstream f(path);
   if (!f) throw ParseError(path.string() + ": cannot open file");
   std::stringstream ss;

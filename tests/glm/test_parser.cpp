@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numbers>
+#include <string>
 
 #include "glm/parser.hpp"
 #include "glm/values.hpp"
@@ -167,6 +168,20 @@ TEST(GlmParser, FuzzFindings) {
   // Numbers beyond double range are errors (they reached OpenDSS as 'inf').
   EXPECT_THROW(parse_quantity("1e999"), std::invalid_argument);
   EXPECT_THROW(parse_quantity("1+1e999j"), std::invalid_argument);
+}
+
+// A directory or a missing path given as the feeder: a clear error naming it (a directory used to read as empty
+// text and fail later with "no node has bustype SWING").
+TEST(GlmParser, FeederPathMustBeARegularFile) {
+  const auto dir = std::filesystem::temp_directory_path();
+  try {
+    parse_file(dir);
+    FAIL() << "a directory was read as a feeder";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_file(dir / "no-such-feeder.glm"), ParseError);
 }
 
 }  // namespace
