@@ -14,14 +14,10 @@
 // Seeds are fixed, so every run reads the same inputs. For a longer local run:
 //   GRIDSWARM_FUZZ_SCALE=20 GRIDSWARM_FUZZ_SEED=7 build/tests/test_glm --gtest_filter='GlmFuzz.*'
 // GRIDSWARM_FUZZ_VERBOSE=1 prints every rejection; GRIDSWARM_FUZZ_REPLAY=<seed> runs only that input again.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -30,92 +26,31 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <regex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <typeinfo>
 #include <vector>
 
+#include "../../support/fuzz_support.hpp"
 #include "engine/engine.hpp"
 #include "glm/convert.hpp"
 #include "util/error.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define GRIDSWARM_FUZZ_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GRIDSWARM_FUZZ_ASAN 1
-#endif
-#endif
 
 namespace gridswarm::glm {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using ::gridswarm::test::fuzz::env_u64;
+using ::gridswarm::test::fuzz::Guards;
+using ::gridswarm::test::fuzz::join_lines;
+using ::gridswarm::test::fuzz::Rng;
+using ::gridswarm::test::fuzz::slurp;
+using ::gridswarm::test::fuzz::split_lines;
+const ::gridswarm::test::fuzz::Tag kTag{"glm fuzz", "importing", "the import", ".glm"};
 
 const fs::path kTaxonomy = GRIDSWARM_GLM_TAXONOMY;
-
-// ---- random numbers: SplitMix64, identical on every platform (std distributions are not) -----------------------
-
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : s_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(next() % n); }
-  bool percent(int p) { return below(100) < static_cast<std::size_t>(p); }
-  template <class T>
-  const T& pick(const std::vector<T>& v) {
-    return v[below(v.size())];
-  }
-
- private:
-  std::uint64_t s_;
-};
-
-std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  return std::strtoull(v, nullptr, 10);
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      lines.push_back(text.substr(start));
-      break;
-    }
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) {
-    out += l;
-    out += '\n';
-  }
-  return out;
-}
 
 // Lines of a text as the parser numbers them (a dictionary line may hold several).
 std::size_t line_count(const std::string& text) {
@@ -265,147 +200,6 @@ Outcome run_one(const std::string& text, const Names& names) {
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }
-
-// ---- crash and hang guards (as in tests/dss/fuzz/mutation_fuzz_test.cpp) ----------------------------------------
-// The input being imported is published here; a fatal signal or the watchdog writes it to the reproducer file with
-// async-signal-safe calls only and reports the seed.
-
-struct Current {
-  std::mutex mutex;
-  const char* data = nullptr;
-  std::size_t size = 0;
-  char label[512] = {};
-  char repro_path[512] = {};
-  int repro_fd = -1;
-  std::atomic<std::int64_t> started_ns{0};  // 0 when no input is being imported
-};
-Current g_current;
-
-void write_str(int fd, const char* s) {
-  const std::size_t n = std::strlen(s);
-  if (n > 0) {
-    [[maybe_unused]] const auto w = ::write(fd, s, n);
-  }
-}
-
-void dump_current(const char* what) {
-  write_str(2, "\n[glm fuzz] ");
-  write_str(2, what);
-  write_str(2, " while importing ");
-  write_str(2, g_current.label);
-  if (g_current.repro_fd >= 0 && g_current.data != nullptr) {
-    [[maybe_unused]] const int t = ::ftruncate(g_current.repro_fd, 0);
-    std::size_t done = 0;
-    while (done < g_current.size) {
-      const auto w =
-          ::pwrite(g_current.repro_fd, g_current.data + done, g_current.size - done, static_cast<off_t>(done));
-      if (w <= 0) break;
-      done += static_cast<std::size_t>(w);
-    }
-    write_str(2, "\n[glm fuzz] reproducer (the mutated text): ");
-    write_str(2, g_current.repro_path);
-  }
-  write_str(2, "\n");
-}
-
-extern "C" void glm_fuzz_on_fatal_signal(int sig) {
-  dump_current(sig == SIGSEGV ? "SIGSEGV" : sig == SIGABRT ? "SIGABRT" : sig == SIGFPE ? "SIGFPE" : "fatal signal");
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
-class Guards {
- public:
-  explicit Guards(double hang_seconds) : hang_ns_(static_cast<std::int64_t>(hang_seconds * 1e9)) {
-    const std::string path =
-        (fs::temp_directory_path() / ("gridswarm_glm_fuzz_crash_" + std::to_string(::getpid()) + ".glm")).string();
-    std::snprintf(g_current.repro_path, sizeof g_current.repro_path, "%s", path.c_str());
-    g_current.repro_fd = ::open(g_current.repro_path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-#ifndef GRIDSWARM_FUZZ_ASAN
-    // A huge allocation must become std::bad_alloc (a test failure) rather than swap the machine to death.
-    if (::getrlimit(RLIMIT_AS, &saved_as_) == 0) {
-      rlimit capped = saved_as_;
-      const rlim_t cap = rlim_t{6} << 30;
-      if (capped.rlim_max == RLIM_INFINITY || capped.rlim_max > cap) capped.rlim_cur = cap;
-      as_capped_ = ::setrlimit(RLIMIT_AS, &capped) == 0;
-    }
-    stack_.resize(1 << 16);
-    stack_t ss{};
-    ss.ss_sp = stack_.data();
-    ss.ss_size = stack_.size();
-    ::sigaltstack(&ss, &saved_stack_);
-    struct sigaction sa {};
-    sa.sa_handler = glm_fuzz_on_fatal_signal;
-    sa.sa_flags = SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < kSignals; ++i) ::sigaction(kSignalList[i], &sa, &saved_[i]);
-#endif
-    watchdog_ = std::thread([this] { watch(); });
-  }
-  ~Guards() {
-    stop_ = true;
-    watchdog_.join();
-#ifndef GRIDSWARM_FUZZ_ASAN
-    for (int i = 0; i < kSignals; ++i) ::sigaction(kSignalList[i], &saved_[i], nullptr);
-    ::sigaltstack(&saved_stack_, nullptr);
-    if (as_capped_) ::setrlimit(RLIMIT_AS, &saved_as_);
-#endif
-    if (g_current.repro_fd >= 0) {
-      ::close(g_current.repro_fd);
-      g_current.repro_fd = -1;
-      std::error_code ec;
-      fs::remove(g_current.repro_path, ec);
-    }
-  }
-  Guards(const Guards&) = delete;
-  Guards& operator=(const Guards&) = delete;
-
-  static void begin(const std::string& text, const std::string& label) {
-    {
-      std::lock_guard lock(g_current.mutex);
-      g_current.data = text.data();
-      g_current.size = text.size();
-      std::snprintf(g_current.label, sizeof g_current.label, "%s", label.c_str());
-    }
-    g_current.started_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-  }
-  static void end() {
-    g_current.started_ns = 0;
-    std::lock_guard lock(g_current.mutex);
-    g_current.data = nullptr;
-    g_current.size = 0;
-  }
-
- private:
-  static constexpr int kSignals = 5;
-  static constexpr int kSignalList[kSignals] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-
-  // A hang cannot be interrupted from inside the import: report it and end the process (ctest sees the failure).
-  void watch() {
-    while (!stop_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      const std::int64_t started = g_current.started_ns;
-      if (started == 0) continue;
-      const std::int64_t now =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-      if (now - started > hang_ns_) {
-        std::lock_guard lock(g_current.mutex);
-        dump_current("HANG (the import did not return within the hang limit)");
-        std::_Exit(3);
-      }
-    }
-  }
-
-  std::int64_t hang_ns_;
-  std::atomic<bool> stop_{false};
-  std::thread watchdog_;
-  std::vector<char> stack_;
-  stack_t saved_stack_{};
-  struct sigaction saved_[kSignals] {};
-  rlimit saved_as_{};
-  bool as_capped_ = false;
-};
 
 // ---- mutations --------------------------------------------------------------------------------------------------
 
@@ -688,7 +482,7 @@ class GlmFuzz : public ::testing::Test {
     const Outcome base = run_one(in.text, names);
     ASSERT_EQ(base.verdict, Verdict::accepted) << in.name << " unmodified: " << base.detail;
     const double budget = std::max(1.0, 25.0 * base.seconds);
-    Guards guards(std::max(10.0, 4.0 * budget));
+    Guards guards(std::max(10.0, 4.0 * budget), kTag);
 
     int inputs = 0, accepted = 0, rejected = 0, failures = 0;
     std::map<std::string, int> by_stage;
@@ -772,7 +566,7 @@ TEST_F(GlmFuzz, SmallTriplexHouses) { fuzz(input("small-triplex")); }
 // one object (the random loop reaches each of them only with some probability).
 TEST_F(GlmFuzz, EveryDictionaryEntryInTheSmallFeeders) {
   const Dictionary dict = make_dictionary();
-  Guards guards(10.0);
+  Guards guards(10.0, kTag);
   int failures = 0;
   const auto check = [&](const std::vector<std::string>& lines, const std::string& what) {
     const std::string text = join_lines(lines);
