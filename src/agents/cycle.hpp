@@ -27,6 +27,7 @@
 #include "agents/bids.hpp"
 #include "agents/population.hpp"
 #include "agents/scalar_state_qp.hpp"
+#include "util/cache_line.hpp"
 
 namespace gridswarm::agents {
 
@@ -71,15 +72,15 @@ struct PlanSettings {
 /// One per thread: QP data, solver workspace, solution, scratch series. Not thread-safe. Cache-line aligned: the
 /// workspaces of a thread team sit side by side in a vector, and every solve writes the solution's scalars (status,
 /// objective, iterations), so two of them sharing a line would make the threads invalidate each other's cache. For
-/// the same reason the buffers are allocated on first use, by the thread that uses them (the allocator's per-thread
-/// caches then keep them apart), not by the thread that builds the vector of workspaces: small buffers of two
-/// workspaces allocated one after the other share cache lines (the warm-start guess, written by every re-plan).
+/// the same reason every buffer written by a solve (the QP arrays, solver workspaces, solution, series, warm-start
+/// guess) is a LineVector (util/cache_line.hpp): it owns whole cache lines whichever thread allocated or freed the
+/// memory around it. The buffers are allocated on first use, by the thread that uses them.
 struct alignas(64) PlanWorkspace {
   ScalarStateQp qp;
   ScalarStateQpSolver solver;
   QpSolution solution;
-  std::vector<double> series_a, series_b, series_c;  ///< per-agent series (setpoints, gains, draw), kPlanHorizon each
-  std::vector<signed char> guess;                    ///< warm-start active set, kPlanHorizon x 3
+  LineVector<double> series_a, series_b, series_c;  ///< per-agent series (setpoints, gains, draw), kPlanHorizon each
+  LineVector<signed char> guess;                    ///< warm-start active set, kPlanHorizon x 3
   PlanWorkspace();
   /// Size the series and the guess (replan_one does it on first use).
   void allocate();

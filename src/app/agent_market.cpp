@@ -84,20 +84,20 @@ void DsoAgentCycle::fill_forecast(std::int64_t t_s) {
 agents::PlanCounts DsoAgentCycle::replan(std::int64_t t_s) {
   fill_forecast(t_s);
   const agents::PlanForecast fc{t_s, fc_price_, fc_t_out_, fc_ghi_};
-  std::vector<agents::PlanCounts>& counts = counts_;
-  std::fill(counts.begin(), counts.end(), agents::PlanCounts{});
+  std::fill(counts_.begin(), counts_.end(), ThreadCounts{});
   for_each_chunk(agents_, threads_, 64, true, [&](AgentType type, std::size_t b, std::size_t e) {
     const auto me = static_cast<std::size_t>(threads_ > 1 ? omp_get_thread_num() : 0);
     const agents::PlanCounts n = agents::replan(agents_, type, b, e, fc, settings_.plan, workspaces_[me]);
-    counts[me].solved += n.solved;
-    counts[me].fallback += n.fallback;
-    counts[me].iterations += n.iterations;
+    agents::PlanCounts& mine = counts_[me].n;
+    mine.solved += n.solved;
+    mine.fallback += n.fallback;
+    mine.iterations += n.iterations;
   });
   agents::PlanCounts total;
-  for (const auto& c : counts) {
-    total.solved += c.solved;
-    total.fallback += c.fallback;
-    total.iterations += c.iterations;
+  for (const auto& c : counts_) {
+    total.solved += c.n.solved;
+    total.fallback += c.n.fallback;
+    total.iterations += c.n.iterations;
   }
   return total;
 }

@@ -68,7 +68,10 @@ class DsoAgentCycle {
   std::vector<double> fc_price_, fc_t_out_, fc_ghi_;
   double spread_usd_per_mwh_ = 0.0;
   std::vector<agents::PlanWorkspace> workspaces_;  // one per thread
-  std::vector<agents::PlanCounts> counts_;         // per thread, summed after a re-plan
+  struct alignas(64) ThreadCounts {  // own line: each thread adds to its counts after every chunk of plans
+    agents::PlanCounts n;
+  };
+  std::vector<ThreadCounts> counts_;  // per thread, summed after a re-plan
   std::vector<agents::BidPoints> bids_;
   std::vector<market::BidCurve> curves_;
   market::RetailAuction auction_;

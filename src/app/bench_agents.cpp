@@ -69,7 +69,7 @@ struct PlanRound {
 /// to its slot.
 PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<double>& price,
                     const std::vector<double>& t_out, const std::vector<double>& ghi, int threads, bool warm,
-                    std::vector<double>& plan_us) {
+                    std::vector<agents::PlanWorkspace>& ws, std::vector<double>& plan_us) {
   for (Dso& d : dsos) d.agents = d.before_plan;  // copies into existing storage
   constexpr std::size_t kChunk = 64;
   struct Item {
@@ -85,7 +85,6 @@ PlanRound run_plans(std::vector<Dso>& dsos, AgentType type, const std::vector<do
   const agents::PlanForecast fc{kStartS, price, t_out, ghi};
   agents::PlanSettings settings;
   settings.warm_start = warm;
-  std::vector<agents::PlanWorkspace> ws(static_cast<std::size_t>(threads));  // cache-line aligned (cycle.hpp)
   std::vector<agents::PlanCounts> counts(static_cast<std::size_t>(threads));
   double cpu_s = 0.0;
   const auto t0 = Clock::now();
@@ -205,18 +204,19 @@ AgentBenchReport run_agent_bench(const AgentBenchOptions& o) {
   std::vector<double> plan_us(static_cast<std::size_t>(o.count)), plan_us_all, plan_us_cold;
   std::vector<double> rate_k, rate_1, cold_k, cold_1, cycle_k, cycle_1, cpu_ratio, cpu_ratio_cold;
   PlanRound last, last_cold;
+  std::vector<agents::PlanWorkspace> ws(static_cast<std::size_t>(o.threads));
   for (int r = 0; r < o.repeat; ++r) {
-    last = run_plans(dsos, o.type, price, t_out, ghi, o.threads, true, plan_us);
+    last = run_plans(dsos, o.type, price, t_out, ghi, o.threads, true, ws, plan_us);
     rate_k.push_back(last.rate);
     plan_us_all.insert(plan_us_all.end(), plan_us.begin(), plan_us.end());
-    const PlanRound one = o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, true, plan_us) : last;
+    const PlanRound one = o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, true, ws, plan_us) : last;
     rate_1.push_back(one.rate);
     cpu_ratio.push_back(one.cpu_s / last.cpu_s);
-    last_cold = run_plans(dsos, o.type, price, t_out, ghi, o.threads, false, plan_us);
+    last_cold = run_plans(dsos, o.type, price, t_out, ghi, o.threads, false, ws, plan_us);
     cold_k.push_back(last_cold.rate);
     plan_us_cold.insert(plan_us_cold.end(), plan_us.begin(), plan_us.end());
     const PlanRound one_cold =
-        o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, false, plan_us) : last_cold;
+        o.threads > 1 ? run_plans(dsos, o.type, price, t_out, ghi, 1, false, ws, plan_us) : last_cold;
     cold_1.push_back(one_cold.rate);
     cpu_ratio_cold.push_back(one_cold.cpu_s / last_cold.cpu_s);
     cycle_k.push_back(run_cycles(dsos, o.cycles, o.threads, rep.mean_clearing_price_usd_per_mwh));

@@ -32,6 +32,8 @@
 
 #include <vector>
 
+#include "util/cache_line.hpp"
+
 namespace gridswarm::agents {
 struct ScalarStateQp;
 }
@@ -53,7 +55,7 @@ class ActiveSetSolver {
   bool solve(const ScalarStateQp& p, signed char* status, int max_iterations, double* z, int& iterations);
 
  private:
-  std::vector<double> work_;
+  LineVector<double> work_;
 };
 
 /// Starting guess without an iterate: every variable free. Returns false when the cold start is not worth trying:

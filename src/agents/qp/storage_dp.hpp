@@ -30,6 +30,8 @@
 
 #include <vector>
 
+#include "util/cache_line.hpp"
+
 namespace gridswarm::agents {
 struct ScalarStateQp;
 }
@@ -58,12 +60,12 @@ class StorageDp {
   void forward(const ScalarStateQp& p, double* z);
   bool verify(const ScalarStateQp& p, const double* z, signed char* status) const;
 
-  std::vector<Point> curves_;  // the unclamped relation of every stage, stage t at [start_[t], start_[t] + count_[t])
-  std::vector<int> start_, count_;
-  std::vector<Point> flows_;  // the relation -f_t(s) - w_t of every stage, 4 points at 4 t
-  std::vector<int> flow_count_;
-  std::vector<Point> clamped_;  // E_t(s) of the stage being processed
-  std::vector<double> slope_;   // s_t of the forward pass
+  LineVector<Point> curves_;  // the unclamped relation of every stage, stage t at [start_[t], start_[t] + count_[t])
+  LineVector<int> start_, count_;
+  LineVector<Point> flows_;  // the relation -f_t(s) - w_t of every stage, 4 points at 4 t
+  LineVector<int> flow_count_;
+  LineVector<Point> clamped_;  // E_t(s) of the stage being processed
+  LineVector<double> slope_;   // s_t of the forward pass
 };
 
 }  // namespace gridswarm::agents::qp

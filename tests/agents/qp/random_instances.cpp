@@ -197,7 +197,7 @@ ScalarStateQp random_general2(std::mt19937_64& rng) {
   return p;
 }
 
-double max_violation(const ScalarStateQp& p, const std::vector<double>& u, const std::vector<double>& x) {
+double max_violation(const ScalarStateQp& p, std::span<const double> u, std::span<const double> x) {
   const int nu = p.n_inputs;
   double v = 0.0;
   double prev = p.x0;
@@ -213,7 +213,7 @@ double max_violation(const ScalarStateQp& p, const std::vector<double>& u, const
   return v;
 }
 
-double objective_of(const ScalarStateQp& p, const std::vector<double>& u, const std::vector<double>& x) {
+double objective_of(const ScalarStateQp& p, std::span<const double> u, std::span<const double> x) {
   const int nu = p.n_inputs;
   double f = 0.0;
   for (int t = 0; t < p.horizon; ++t) {

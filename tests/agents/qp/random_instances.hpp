@@ -5,6 +5,7 @@
 #pragma once
 
 #include <random>
+#include <span>
 #include <vector>
 
 #include "agents/scalar_state_qp.hpp"
@@ -52,8 +53,8 @@ void build_rolling(const RollingStorage& r, int k, double e0, ScalarStateQp& qp)
 double rolling_next_energy(const RollingStorage& r, int k, double planned);
 
 /// Largest violation of the dynamics and boxes by (u, x), from the data.
-double max_violation(const ScalarStateQp& p, const std::vector<double>& u, const std::vector<double>& x);
+double max_violation(const ScalarStateQp& p, std::span<const double> u, std::span<const double> x);
 /// Objective of (u, x), from the data.
-double objective_of(const ScalarStateQp& p, const std::vector<double>& u, const std::vector<double>& x);
+double objective_of(const ScalarStateQp& p, std::span<const double> u, std::span<const double> x);
 
 }  // namespace gridswarm::agents::test
