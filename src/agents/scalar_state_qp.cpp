@@ -472,16 +472,19 @@ double Ipm<NU>::prepare(double alpha) {
     s.rp = r;
     xprev = x;
     // gradients: grad_u = Q u + c, grad_x = qx (x - xref) + cx
-    V grad[np];
-    for (int j = 0; j < np; ++j) grad[j] = splat(0.0);
+    // built in scalars, then loaded as pairs: lane stores into a vector array read as uninitialised by GCC 12's
+    // -Wmaybe-uninitialized (a false positive)
+    double g[2 * np] = {};
     for (int i = 0; i < NU; ++i) {
       double qu = 0.0;
       for (int k = 0; k < NU; ++k) qu += s.q[i][k] * s.z[pair(k)][lane(k)];
-      grad[pair(i)][lane(i)] = qu + s.c[i];
+      g[i] = qu + s.c[i];
       f += s.z[pair(i)][lane(i)] * (0.5 * qu + s.c[i]);
     }
-    grad[xp][xl] = s.qx * x + s.cxx;
+    g[NU] = s.qx * x + s.cxx;
     f += x * (0.5 * s.qx * x + s.cxx);
+    V grad[np];
+    for (int j = 0; j < np; ++j) grad[j] = V{g[2 * j], g[2 * j + 1]};
     const V vnu = splat(s.nu);
     for (int j = 0; j < np; ++j) {
       // stationarity: rd_u = grad_u - b nu_t - ll + lu; rd_x = grad_x + nu_t - a_{t+1} nu_{t+1} - ll + lu (the last
