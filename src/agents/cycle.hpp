@@ -73,14 +73,14 @@ struct PlanSettings {
 /// workspaces of a thread team sit side by side in a vector, and every solve writes the solution's scalars (status,
 /// objective, iterations), so two of them sharing a line would make the threads invalidate each other's cache. For
 /// the same reason every buffer written by a solve (the QP arrays, solver workspaces, solution, series, warm-start
-/// guess) is a LineVector (util/cache_line.hpp): it owns whole cache lines whichever thread allocated or freed the
+/// guess) is a line_vector (util/cache_line.hpp): it owns whole cache lines whichever thread allocated or freed the
 /// memory around it. The buffers are allocated on first use, by the thread that uses them.
 struct alignas(64) PlanWorkspace {
   ScalarStateQp qp;
   ScalarStateQpSolver solver;
   QpSolution solution;
-  LineVector<double> series_a, series_b, series_c;  ///< per-agent series (setpoints, gains, draw), kPlanHorizon each
-  LineVector<signed char> guess;                    ///< warm-start active set, kPlanHorizon x 3
+  line_vector<double> series_a, series_b, series_c;  ///< per-agent series (setpoints, gains, draw), kPlanHorizon each
+  line_vector<signed char> guess;                    ///< warm-start active set, kPlanHorizon x 3
   PlanWorkspace();
   /// Size the series and the guess (replan_one does it on first use).
   void allocate();

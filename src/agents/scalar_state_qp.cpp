@@ -142,7 +142,7 @@ void check_sizes(const ScalarStateQp& p) {
 
 /// True when every cost and dynamics coefficient is finite (bounds may be infinite).
 bool data_finite(const ScalarStateQp& p) {
-  auto finite = [](const LineVector<double>& v) {
+  auto finite = [](const line_vector<double>& v) {
     return std::all_of(v.begin(), v.end(), [](double d) { return std::isfinite(d); });
   };
   return std::isfinite(p.x0) && finite(p.a) && finite(p.b) && finite(p.w) && finite(p.q) && finite(p.c) &&

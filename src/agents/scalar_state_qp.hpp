@@ -56,11 +56,11 @@ struct ScalarStateQp {
   int horizon = 0;
   int n_inputs = 1;
   double x0 = 0.0;
-  LineVector<double> a, b, w;       ///< dynamics: a[t], b[t*nu+i], w[t]
-  LineVector<double> q, c;          ///< input cost: Q[t] (nu x nu), c[t*nu+i]
-  LineVector<double> qx, xref, cx;  ///< state cost
-  LineVector<double> ulo, uhi;      ///< input bounds [t*nu+i]
-  LineVector<double> xlo, xhi;      ///< state bounds [t]
+  line_vector<double> a, b, w;       ///< dynamics: a[t], b[t*nu+i], w[t]
+  line_vector<double> q, c;          ///< input cost: Q[t] (nu x nu), c[t*nu+i]
+  line_vector<double> qx, xref, cx;  ///< state cost
+  line_vector<double> ulo, uhi;      ///< input bounds [t*nu+i]
+  line_vector<double> xlo, xhi;      ///< state bounds [t]
 
   /// Size every array for `horizon` stages of `n_inputs` inputs with neutral values (a=1, b=0, costs 0, bounds
   /// +-infinity).
@@ -74,8 +74,8 @@ const char* to_string(QpStatus status);
 
 struct QpSolution {
   QpStatus status = QpStatus::numerical_failure;
-  LineVector<double> u;  ///< [t*nu+i]
-  LineVector<double> x;  ///< [t], state at the end of step t
+  line_vector<double> u;  ///< [t*nu+i]
+  line_vector<double> x;  ///< [t], state at the end of step t
   double objective = 0.0;
   int iterations = 0;          ///< Riccati solves of the active-set method plus interior-point iterations
   bool by_active_set = false;  ///< the returned plan is an active-set solution (exact KKT point), else the IPM's
@@ -84,7 +84,7 @@ struct QpSolution {
   bool by_storage_dp = false;
   /// With by_active_set: the final active set, [t * (n_inputs + 1) + k] (qp::BoundStatus; k = n_inputs the state),
   /// the starting guess for the next solve of a similar problem. Empty otherwise.
-  LineVector<signed char> active;
+  line_vector<signed char> active;
 };
 
 /// Solver with its own workspace: after the first solve of a given size it does not allocate, and one instance per
@@ -129,11 +129,11 @@ class ScalarStateQpSolver {
   void accept_active_set_plan(const ScalarStateQp& problem, QpSolution& out);
 
   Options options_;
-  LineVector<double> work_;  // all workspace in one block, sized on demand
+  line_vector<double> work_;  // all workspace in one block, sized on demand
   qp::ActiveSetSolver active_set_;
   qp::StorageDp storage_dp_;
-  LineVector<signed char> status_;  // active-set guess, one entry per variable
-  LineVector<double> zas_;          // active-set solution
+  line_vector<signed char> status_;  // active-set guess, one entry per variable
+  line_vector<double> zas_;          // active-set solution
 };
 
 }  // namespace gridswarm::agents

@@ -6,7 +6,7 @@
 // per-thread cache hands a chunk freed by one thread to the next allocation of the freeing thread, so after workspaces
 // are freed and built again (a second parallel phase) small buffers of different threads sit side by side. Measured on
 // 2 threads (battery plans, `gridswarm bench agents --type battery --threads 2`): per-plan CPU time of the threads rose
-// from 2.3 us to 2.6-3.7 us with glibc's malloc, not with jemalloc. A LineVector's buffer starts on a line boundary
+// from 2.3 us to 2.6-3.7 us with glibc's malloc, not with jemalloc. A line_vector's buffer starts on a line boundary
 // and its size is rounded up to whole lines, so no other object shares its lines, whatever the allocator did before.
 #pragma once
 
@@ -36,9 +36,8 @@ struct CacheLineAllocator {
   T* allocate(std::size_t n) {
     return static_cast<T*>(::operator new (padded_bytes(n), std::align_val_t{kCacheLineBytes}));
   }
-  void deallocate(T* p, std::size_t n) noexcept {
-    ::operator delete (p, padded_bytes(n), std::align_val_t{kCacheLineBytes});
-  }
+  // unsized: the sized aligned operator delete needs -fsized-deallocation under clang
+  void deallocate(T* p, std::size_t /*n*/) noexcept { ::operator delete (p, std::align_val_t{kCacheLineBytes}); }
 
   template <class U>
   bool operator==(const CacheLineAllocator<U>& /*other*/) const noexcept {
@@ -48,6 +47,6 @@ struct CacheLineAllocator {
 
 /// A std::vector whose buffer owns whole cache lines (see above). Use it for buffers a thread writes in a hot loop.
 template <class T>
-using LineVector = std::vector<T, CacheLineAllocator<T>>;
+using line_vector = std::vector<T, CacheLineAllocator<T>>;
 
 }  // namespace gridswarm

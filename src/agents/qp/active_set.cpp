@@ -434,7 +434,7 @@ void Pdas<NU>::write(double* z) const {
 }
 
 template <int NU>
-bool run(const ScalarStateQp& p, LineVector<double>& work, signed char* status, int max_iterations, double* z,
+bool run(const ScalarStateQp& p, line_vector<double>& work, signed char* status, int max_iterations, double* z,
          int& iterations) {
   using S = Stage<NU>;
   static_assert(sizeof(S) % sizeof(double) == 0 && alignof(S) <= alignof(double));

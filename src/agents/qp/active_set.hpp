@@ -55,7 +55,7 @@ class ActiveSetSolver {
   bool solve(const ScalarStateQp& p, signed char* status, int max_iterations, double* z, int& iterations);
 
  private:
-  LineVector<double> work_;
+  line_vector<double> work_;
 };
 
 /// Starting guess without an iterate: every variable free. Returns false when the cold start is not worth trying:

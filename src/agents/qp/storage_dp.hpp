@@ -60,12 +60,12 @@ class StorageDp {
   void forward(const ScalarStateQp& p, double* z);
   bool verify(const ScalarStateQp& p, const double* z, signed char* status) const;
 
-  LineVector<Point> curves_;  // the unclamped relation of every stage, stage t at [start_[t], start_[t] + count_[t])
-  LineVector<int> start_, count_;
-  LineVector<Point> flows_;  // the relation -f_t(s) - w_t of every stage, 4 points at 4 t
-  LineVector<int> flow_count_;
-  LineVector<Point> clamped_;  // E_t(s) of the stage being processed
-  LineVector<double> slope_;   // s_t of the forward pass
+  line_vector<Point> curves_;  // the unclamped relation of every stage, stage t at [start_[t], start_[t] + count_[t])
+  line_vector<int> start_, count_;
+  line_vector<Point> flows_;  // the relation -f_t(s) - w_t of every stage, 4 points at 4 t
+  line_vector<int> flow_count_;
+  line_vector<Point> clamped_;  // E_t(s) of the stage being processed
+  line_vector<double> slope_;   // s_t of the forward pass
 };
 
 }  // namespace gridswarm::agents::qp
