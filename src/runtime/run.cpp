@@ -949,7 +949,8 @@ RunSummary run_study(MPI_Comm comm, const RunOptions& options) {
   const bool trace_on = study.output.agent_trace_sample > 0;
   if (ckpt) restore_run(*ckpt, local, nfeeders, my_dso_cols, dso_rows, fc, nonconverged, rank, trace_on);
   if (ckpt && wholesale) {
-    ByteReader r(ckpt->record("transmission/state", 0), "checkpoint wholesale record");
+    const std::vector<std::uint8_t> record = ckpt->record("transmission/state", 0);
+    ByteReader r(record, "checkpoint wholesale record");
     wholesale->import_state(r.get_vector<std::uint8_t>());
     wholesale_rows_bytes = r.get_vector<std::uint8_t>();
   }
