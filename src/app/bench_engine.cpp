@@ -195,6 +195,9 @@ std::filesystem::path find_shipped_input(const std::filesystem::path& relative, 
     candidates.push_back(exe.parent_path() / rel);
   }
   candidates.push_back(fs::current_path() / rel);
+#ifdef GRIDSWARM_SOURCE_INPUTS
+  candidates.push_back(fs::path(GRIDSWARM_SOURCE_INPUTS) / relative);  // the source tree this binary was built from
+#endif
   std::string tried;
   for (const auto& c : candidates) {
     if (fs::is_regular_file(c)) return c;

@@ -58,11 +58,13 @@ struct BenchReport {
 };
 
 /// Find the default load shape: <exe dir>/../inputs/loadshapes/bench_loadshape_96.csv, then <exe dir>/inputs/...,
-/// then ./inputs/... . Throws Error naming the places tried when none exists.
+/// ./inputs/..., then the source tree's inputs/ (see find_shipped_input). Throws Error naming the places tried when
+/// none exists.
 std::filesystem::path default_bench_loadshape();
 
 /// Find a shipped input by its path under inputs/ (e.g. "loadshapes/x.csv"): <exe dir>/../inputs, <exe dir>/inputs,
-/// then ./inputs. Throws Error naming the places tried and `hint` when none exists.
+/// ./inputs, then the inputs/ of the source tree the binary was built from (a build directory elsewhere). Throws Error
+/// naming the places tried and `hint` when none exists.
 std::filesystem::path find_shipped_input(const std::filesystem::path& relative, const std::string& what,
                                          const std::string& hint);
 
