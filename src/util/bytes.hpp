@@ -72,6 +72,7 @@ class ByteReader {
     // checked by count first: n * sizeof(T) of a corrupt count could wrap around and pass
     if (n > (bytes_.size() - pos_) / sizeof(T)) need(bytes_.size() - pos_ + 1);
     std::vector<T> values(n);
+    if (n == 0) return values;  // data() may be null: memcpy(nullptr, ..., 0) is undefined (UBSan)
     std::memcpy(values.data(), bytes_.data() + pos_, n * sizeof(T));
     pos_ += n * sizeof(T);
     return values;
