@@ -56,7 +56,7 @@ class ByteReader {
   template <class T>
   T get() {
     static_assert(std::is_trivially_copyable_v<T>);
-    need(sizeof(T));
+    need(1, sizeof(T));
     T value;
     std::memcpy(&value, bytes_.data() + pos_, sizeof(T));
     pos_ += sizeof(T);
@@ -69,8 +69,7 @@ class ByteReader {
     if (expected >= 0 && n != static_cast<std::uint64_t>(expected)) {
       throw Error(what_ + ": expected " + std::to_string(expected) + " values, the record has " + std::to_string(n));
     }
-    // checked by count first: n * sizeof(T) of a corrupt count could wrap around and pass
-    if (n > (bytes_.size() - pos_) / sizeof(T)) need(bytes_.size() - pos_ + 1);
+    need(n, sizeof(T));
     std::vector<T> values(n);
     if (n == 0) return values;  // data() may be null: memcpy(nullptr, ..., 0) is undefined (UBSan)
     std::memcpy(values.data(), bytes_.data() + pos_, n * sizeof(T));
@@ -94,8 +93,10 @@ class ByteReader {
   [[nodiscard]] const std::string& what() const { return what_; }
 
  private:
-  void need(std::size_t n) const {
-    if (n > bytes_.size() - pos_) throw Error(what_ + ": record truncated at byte " + std::to_string(pos_));
+  /// `count` values of `size` bytes must remain. Compared by count: count * size of a corrupt count could wrap around.
+  void need(std::uint64_t count, std::size_t size) const {
+    if (count > (bytes_.size() - pos_) / size)
+      throw Error(what_ + ": record truncated at byte " + std::to_string(pos_));
   }
   std::span<const std::uint8_t> bytes_;
   std::size_t pos_ = 0;
